@@ -1,0 +1,34 @@
+// Shared pieces of the _clnf bindings.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <string>
+#include <vector>
+
+#include "pyfacelm/image.hpp"
+
+namespace pyfacelm::py_bindings {
+
+namespace py = pybind11;
+
+// A caller's image seen through its numpy strides. uint8 arrays are never
+// copied; uint16 arrays are narrowed into `owned` (value / 256, rounded).
+struct ImageArg {
+  ImageView view;
+  std::vector<std::uint8_t> owned;
+  py::object keep_alive;
+  bool copied = false;
+};
+
+ImageArg image_from_python(const py::handle& obj, const std::string& color, const char* name = "image");
+
+// 1-D float64 array of exactly `n` finite values from any array-like.
+std::vector<double> finite_vector(const py::handle& obj, py::ssize_t n, const char* name);
+
+void bind_image(py::module_& m);
+void bind_pdm(py::module_& m);
+void bind_model_io(py::module_& m);
+
+}  // namespace pyfacelm::py_bindings

@@ -1,0 +1,24 @@
+"""pyfacelm: OpenFace's facial landmark detector, in-process.
+
+The compiled core (:mod:`pyfacelm._clnf`) reimplements OpenFace 2.x's landmark detector in C++;
+this package adds model discovery, result types and helpers. Model files are OpenFace's and are
+found with :func:`find_model_dir` (see :mod:`pyfacelm.models`).
+"""
+
+from __future__ import annotations
+
+from ._clnf import PDM, to_gray
+from .errors import ModelFormatError, ModelNotFoundError
+from .models import find_model_dir, verify
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PDM",
+    "ModelFormatError",
+    "ModelNotFoundError",
+    "__version__",
+    "find_model_dir",
+    "to_gray",
+    "verify",
+]

@@ -1,0 +1,94 @@
+"""Shared fixtures: where the models, samples and reference outputs are.
+
+Tests that need OpenFace's model files or the reference outputs skip with a reason when they
+are absent; everything else runs anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pyfacelm
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("PYFACELM_SHARED_DIR", REPO.parent / "shared"))
+REFERENCE = SHARED / "reference"
+SAMPLES = SHARED / "openface" / "samples"
+
+
+def _model_dir() -> Path | None:
+    try:
+        return pyfacelm.find_model_dir()
+    except pyfacelm.ModelNotFoundError:
+        return None
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    d = _model_dir()
+    if d is None:
+        pytest.skip(
+            "OpenFace model files not found: set PYFACELM_MODEL_DIR to an OpenFace model folder "
+            "(CI uses ../shared/openface/model)"
+        )
+    return d
+
+
+@lru_cache(maxsize=None)
+def _load_reference(name: str) -> dict:
+    return json.loads((REFERENCE / name).read_text())
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """reference('images_clnf.json') -> parsed JSON, or skip when the reference folder is absent."""
+
+    def get(name: str) -> dict:
+        if not (REFERENCE / name).is_file():
+            pytest.skip(f"reference output {REFERENCE / name} not available")
+        return _load_reference(name)
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    if not SAMPLES.is_dir():
+        pytest.skip(f"OpenFace sample images not available at {SAMPLES}")
+    return SAMPLES
+
+
+def write_text_matrix(fh, m: np.ndarray, type_code: int = 6) -> None:
+    m = np.atleast_2d(m)
+    fh.write(f"{m.shape[0]}\n{m.shape[1]}\n{type_code}\n")
+    for row in m:
+        fh.write(" ".join(repr(float(v)) if type_code != 4 else str(int(v)) for v in row) + "\n")
+
+
+def make_synthetic_pdm(path: Path, n_points: int = 20, n_modes: int = 6, seed: int = 0) -> Path:
+    """A random but well-formed PDM file (face-sized mean, orthonormal basis)."""
+    rng = np.random.default_rng(seed)
+    mean = np.concatenate(
+        [rng.uniform(-70, 70, n_points), rng.uniform(-65, 75, n_points), rng.uniform(-35, 45, n_points)]
+    )
+    basis, _ = np.linalg.qr(rng.normal(size=(3 * n_points, n_modes)))
+    eig = np.sort(rng.uniform(0.5, 800, n_modes))[::-1]
+    with open(path, "w") as fh:
+        fh.write("# The mean values of the components (in mm)\n")
+        write_text_matrix(fh, mean[:, None])
+        fh.write("# The principal components (eigenvectors) of identity or combined identity and expression model\n")
+        write_text_matrix(fh, basis)
+        fh.write("# The variances of the components (eigenvalues)\n")
+        write_text_matrix(fh, eig[None, :])
+    return path
+
+
+@pytest.fixture()
+def synthetic_pdm_path(tmp_path: Path) -> Path:
+    return make_synthetic_pdm(tmp_path / "pdm_synthetic.txt")
