@@ -30,5 +30,6 @@ std::vector<double> finite_vector(const py::handle& obj, py::ssize_t n, const ch
 void bind_image(py::module_& m);
 void bind_pdm(py::module_& m);
 void bind_model_io(py::module_& m);
+void bind_model_files(py::module_& m);
 
 }  // namespace pyfacelm::py_bindings

@@ -40,6 +40,23 @@ static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE float sizes requi
 
 }  // namespace
 
+std::string printable(const char* data, std::size_t n, std::size_t max_len) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n && i < max_len; ++i) {
+    unsigned char c = static_cast<unsigned char>(data[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  if (n > max_len) out += "...";
+  return out;
+}
+
 std::vector<char> read_whole_file(const std::string& path, std::size_t max_bytes) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw ModelNotFoundError("model file not found or unreadable: " + path);
@@ -204,7 +221,7 @@ double TextReader::number(const char* what) {
   double v = 0;
   auto res = std::from_chars(first, last, v);
   if (res.ec != std::errc() || res.ptr != last)
-    fail(std::string("expected a number for ") + what + ", found '" + std::string(data_.data() + b, std::min<std::size_t>(e - b, 40)) + "'");
+    fail(std::string("expected a number for ") + what + ", found '" + printable(data_.data() + b, e - b) + "'");
   if (!std::isfinite(v)) fail(std::string("non-finite value in ") + what);
   pos_ = e;
   return v;

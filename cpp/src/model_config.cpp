@@ -70,7 +70,7 @@ MainConfig read_main_config(const std::string& path) {
       while (ss >> tok) {
         char* end = nullptr;
         long v = std::strtol(tok.c_str(), &end, 10);
-        if (*end != '\0' || v < 0 || v > 100000) fail(path, ln + 1, "bad landmark index '" + tok + "' in part mapping");
+        if (*end != '\0' || v < 0 || v > 100000) fail(path, ln + 1, "bad landmark index '" + printable(tok.data(), tok.size()) + "' in part mapping");
         ints.push_back(v);
       }
       if (ints.empty() || ints.size() % 2 != 0)

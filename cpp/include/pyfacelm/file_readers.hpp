@@ -17,6 +17,10 @@ using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMaj
 // OpenCV depth codes used as matrix type tags in the files.
 enum class MatType : int { U8 = 0, S8 = 1, U16 = 2, S16 = 3, S32 = 4, F32 = 5, F64 = 6 };
 
+// Quotes file content for an error message: non-printable bytes become \xNN, so
+// messages stay valid UTF-8 whatever a corrupt file holds. At most `max_len` bytes.
+std::string printable(const char* data, std::size_t n, std::size_t max_len = 40);
+
 // Reads a whole file; ModelNotFoundError if it cannot be opened, ModelFormatError
 // if it is larger than `max_bytes` (guards against reading a wrong, huge file).
 std::vector<char> read_whole_file(const std::string& path, std::size_t max_bytes = (std::size_t(1) << 31));
