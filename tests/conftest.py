@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ def model_dir() -> Path:
     return d
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_reference(name: str) -> dict:
     return json.loads((REFERENCE / name).read_text())
 
@@ -75,14 +75,18 @@ def make_synthetic_pdm(path: Path, n_points: int = 20, n_modes: int = 6, seed: i
     """A random but well-formed PDM file (face-sized mean, orthonormal basis)."""
     rng = np.random.default_rng(seed)
     mean = np.concatenate(
-        [rng.uniform(-70, 70, n_points), rng.uniform(-65, 75, n_points), rng.uniform(-35, 45, n_points)]
+        [
+            rng.uniform(-70, 70, n_points),
+            rng.uniform(-65, 75, n_points),
+            rng.uniform(-35, 45, n_points),
+        ]
     )
     basis, _ = np.linalg.qr(rng.normal(size=(3 * n_points, n_modes)))
     eig = np.sort(rng.uniform(0.5, 800, n_modes))[::-1]
     with open(path, "w") as fh:
         fh.write("# The mean values of the components (in mm)\n")
         write_text_matrix(fh, mean[:, None])
-        fh.write("# The principal components (eigenvectors) of identity or combined identity and expression model\n")
+        fh.write("# The principal components (eigenvectors)\n")
         write_text_matrix(fh, basis)
         fh.write("# The variances of the components (eigenvalues)\n")
         write_text_matrix(fh, eig[None, :])

@@ -8,7 +8,9 @@ import pytest
 import pyfacelm
 from pyfacelm import _clnf
 
-cv2 = pytest.importorskip("cv2", reason="opencv-python-headless (test extra) is needed for cross-checks")
+cv2 = pytest.importorskip(
+    "cv2", reason="opencv-python-headless (test extra) is needed for cross-checks"
+)
 
 
 def gray_cv(img_bgr):
@@ -53,7 +55,9 @@ def test_rgb_order():
     bgr = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
     rgb = bgr[:, :, ::-1]
     np.testing.assert_array_equal(pyfacelm.to_gray(rgb, color="rgb"), gray_cv(bgr))
-    np.testing.assert_array_equal(pyfacelm.to_gray(np.ascontiguousarray(rgb), color="RGB"), gray_cv(bgr))
+    np.testing.assert_array_equal(
+        pyfacelm.to_gray(np.ascontiguousarray(rgb), color="RGB"), gray_cv(bgr)
+    )
 
 
 def test_gray_input_is_copied_unchanged():
@@ -91,7 +95,9 @@ def test_sample_16bit_png_matches_reference_decoding(samples_dir):
         pytest.skip("16-bit sample not available")
     img16 = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
     assert img16.dtype == np.uint16
-    as8 = cv2.convertScaleAbs(img16, alpha=1 / 256.0) if img16.ndim == 2 else (img16 / 256.0).round()
+    as8 = (
+        cv2.convertScaleAbs(img16, alpha=1 / 256.0) if img16.ndim == 2 else (img16 / 256.0).round()
+    )
     as8 = np.clip(as8, 0, 255).astype(np.uint8)
     np.testing.assert_array_equal(pyfacelm.to_gray(img16), gray_cv(as8) if as8.ndim == 3 else as8)
 

@@ -1,4 +1,4 @@
-"""Model-file readers (SPEC §1): every shipped file parses completely; corrupt copies fail cleanly."""
+"""Model-file readers (SPEC §1): shipped files parse completely; corrupt copies fail cleanly."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import SHARED, make_synthetic_pdm
 
 import pyfacelm
 from pyfacelm import _clnf
 
-from conftest import SHARED, make_synthetic_pdm
-
 HERE = Path(__file__).resolve().parent
+
 
 # (relative path, kind) for every file of the shipped configurations.
 def shipped_files(model_dir: Path) -> list[tuple[Path, str]]:
@@ -30,7 +30,10 @@ def shipped_files(model_dir: Path) -> list[tuple[Path, str]]:
             out.append((p, "ccnf"))
         elif "svr_patches" in rel:
             out.append((p, "svr"))
-        elif rel in ("detection_validation/validator_cnn.txt", "detection_validation/validator_cnn_68.txt"):
+        elif rel in (
+            "detection_validation/validator_cnn.txt",
+            "detection_validation/validator_cnn_68.txt",
+        ):
             out.append((p, "validator"))
         elif rel == "early_term_cen_of.txt":
             out.append((p, "early_termination"))
@@ -58,23 +61,51 @@ def test_every_shipped_file_parses_to_its_last_byte(model_dir):
 
 
 def test_known_structure(model_dir):
-    ccnf = _clnf._load_model_file(str(model_dir / "patch_experts/ccnf_patches_0.25_general.txt"), "ccnf")
-    assert ccnf == {"patch_scaling": 0.25, "n_views": 7, "n_landmarks": 68, "n_window_sizes": 4, "n_experts": 410}
-    v = _clnf._load_model_file(str(model_dir / "detection_validation/validator_cnn_68.txt"), "validator")
+    ccnf = _clnf._load_model_file(
+        str(model_dir / "patch_experts/ccnf_patches_0.25_general.txt"), "ccnf"
+    )
+    assert ccnf == {
+        "patch_scaling": 0.25,
+        "n_views": 7,
+        "n_landmarks": 68,
+        "n_window_sizes": 4,
+        "n_experts": 410,
+    }
+    v = _clnf._load_model_file(
+        str(model_dir / "detection_validation/validator_cnn_68.txt"), "validator"
+    )
     assert v["n_views"] == 7 and v["n_layers"] == 12
     et = _clnf._load_model_file(str(model_dir / "early_term_cen_of.txt"), "early_termination")
     assert et["cutoffs"] == [-0.23, -0.2, -0.14, 0.26, 0.26, -0.14, -0.2]
     assert _clnf._load_model_file(str(model_dir / "tris_68.txt"), "triangulation")["triangles"] == [
-        97, 97, 82, 31, 97, 82, 31,
+        97,
+        97,
+        82,
+        31,
+        97,
+        82,
+        31,
     ]
     main = _clnf.read_main_config(str(model_dir / "main_clnf_general.txt"))
     assert [p["name"] for p in main["parts"]] == ["inner", "left_eye_28", "right_eye_28"]
-    assert main["parts"][0]["mapping"][:2] == [(17, 0), (18, 1)] and len(main["parts"][0]["mapping"]) == 51
-    assert main["parts"][1]["mapping"] == [(36, 8), (37, 10), (38, 12), (39, 14), (40, 16), (41, 18)]
+    assert (
+        main["parts"][0]["mapping"][:2] == [(17, 0), (18, 1)]
+        and len(main["parts"][0]["mapping"]) == 51
+    )
+    assert main["parts"][1]["mapping"] == [
+        (36, 8),
+        (37, 10),
+        (38, 12),
+        (39, 14),
+        (40, 16),
+        (41, 18),
+    ]
     assert main["validator"].endswith("detection_validation/validator_cnn.txt")
     desc = _clnf.read_model_description(main["landmark_detector"])
     assert [Path(p).name for p in desc["ccnf_patches"]] == [
-        "ccnf_patches_0.25_general.txt", "ccnf_patches_0.35_general.txt", "ccnf_patches_0.5_general.txt",
+        "ccnf_patches_0.25_general.txt",
+        "ccnf_patches_0.35_general.txt",
+        "ccnf_patches_0.5_general.txt",
     ]
 
 
@@ -89,7 +120,9 @@ def test_synthetic_cen_files_parse():
 
 def test_unsupported_validator_type(model_dir):
     with pytest.raises(pyfacelm.ModelFormatError, match="type 2 is not supported"):
-        _clnf._load_model_file(str(model_dir / "detection_validation/validator_general_68.txt"), "validator")
+        _clnf._load_model_file(
+            str(model_dir / "detection_validation/validator_general_68.txt"), "validator"
+        )
 
 
 def test_missing_file_is_model_not_found(tmp_path):
@@ -148,7 +181,11 @@ def test_bad_main_configs(tmp_path):
 
 def run_fuzz(tmp_path: Path, sources: list[tuple[Path, str]], n_cases: int, timeout: float) -> dict:
     cases = [
-        {"source": str(sources[i % len(sources)][0]), "kind": sources[i % len(sources)][1], "seed": 1000 + i}
+        {
+            "source": str(sources[i % len(sources)][0]),
+            "kind": sources[i % len(sources)][1],
+            "seed": 1000 + i,
+        }
         for i in range(n_cases)
     ]
     case_file, state, work = tmp_path / "cases.json", tmp_path / "state.json", tmp_path / "work"
@@ -156,21 +193,34 @@ def run_fuzz(tmp_path: Path, sources: list[tuple[Path, str]], n_cases: int, time
     case_file.write_text(json.dumps(cases))
     try:
         proc = subprocess.run(
-            [sys.executable, str(HERE / "model_file_fuzz.py"), str(case_file), str(state), str(work)],
-            capture_output=True, text=True, timeout=timeout,
+            [
+                sys.executable,
+                str(HERE / "model_file_fuzz.py"),
+                str(case_file),
+                str(state),
+                str(work),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         pytest.fail(f"model reader hung; last case: {state.read_text()}")
     if proc.returncode != 0:
         last = state.read_text() if state.exists() else "?"
-        pytest.fail(f"reader fuzzing failed (exit {proc.returncode}); last case: {last}\n{proc.stdout}\n{proc.stderr[-2000:]}")
+        pytest.fail(
+            f"reader fuzzing failed (exit {proc.returncode}); last case: {last}\n"
+            f"{proc.stdout}\n{proc.stderr[-2000:]}"
+        )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def test_fuzz_synthetic_pdm_without_models(tmp_path):
     src = make_synthetic_pdm(tmp_path / "pdm_src.txt")
     cfg = tmp_path / "main_src.txt"
-    cfg.write_text("LandmarkDetector clnf.txt\nLandmarkDetector_part e.txt left_eye_28 36 8 37 10\n")
+    cfg.write_text(
+        "LandmarkDetector clnf.txt\nLandmarkDetector_part e.txt left_eye_28 36 8 37 10\n"
+    )
     summary = run_fuzz(tmp_path, [(src, "pdm"), (cfg, "main")], 300, 120)
     assert summary["counts"]["ModelFormatError"] > 100
 

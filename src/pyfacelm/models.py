@@ -177,7 +177,9 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def verify(model_dir: str | os.PathLike[str] | None = None, *, check_hash: bool = True) -> VerifyReport:
+def verify(
+    model_dir: str | os.PathLike[str] | None = None, *, check_hash: bool = True
+) -> VerifyReport:
     """Check every manifest file in a model folder (size, then SHA-256) and say which model
     sets (clnf, clnf_wild, clm, clm_wild, ceclm, mtcnn, validator, eyes, inner) are complete.
 
