@@ -36,20 +36,21 @@ std::string resolve(const fs::path& dir, const std::string& rel) { return (dir /
   throw ModelFormatError(path + ": line " + std::to_string(line) + ": " + msg);
 }
 
-void check_binary_free(const std::string& path, const std::vector<char>& data) {
+// The lines of a small text configuration file (binary content is refused).
+std::vector<std::string> config_lines(const std::string& path) {
+  std::vector<char> data = read_whole_file(path, 1 << 20);
   for (char c : data)
     if (c == '\0') throw ModelFormatError(path + ": contains binary data; expected a text configuration file");
+  return split_lines(data);
 }
 
 }  // namespace
 
 MainConfig read_main_config(const std::string& path) {
-  std::vector<char> data = read_whole_file(path, 1 << 20);
-  check_binary_free(path, data);
-  fs::path dir = fs::path(path).parent_path();
+  const auto lines = config_lines(path);
+  const fs::path dir = fs::path(path).parent_path();
   MainConfig cfg;
   cfg.path = path;
-  auto lines = split_lines(data);
   for (std::size_t ln = 0; ln < lines.size(); ++ln) {
     std::istringstream ss(lines[ln]);
     std::string key;
@@ -91,12 +92,10 @@ MainConfig read_main_config(const std::string& path) {
 }
 
 ModelDescription read_model_description(const std::string& path) {
-  std::vector<char> data = read_whole_file(path, 1 << 20);
-  check_binary_free(path, data);
-  fs::path dir = fs::path(path).parent_path();
+  const auto lines = config_lines(path);
+  const fs::path dir = fs::path(path).parent_path();
   ModelDescription d;
   d.path = path;
-  auto lines = split_lines(data);
   for (std::size_t ln = 0; ln < lines.size(); ++ln) {
     const std::string& line = lines[ln];
     std::size_t sp = line.find(' ');
