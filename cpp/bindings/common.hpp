@@ -31,5 +31,6 @@ void bind_image(py::module_& m);
 void bind_pdm(py::module_& m);
 void bind_model_io(py::module_& m);
 void bind_model_files(py::module_& m);
+void bind_landmark_model(py::module_& m);
 
 }  // namespace pyfacelm::py_bindings

@@ -44,4 +44,5 @@ PYBIND11_MODULE(_clnf, m) {
   pyfacelm::py_bindings::bind_pdm(m);
   pyfacelm::py_bindings::bind_model_io(m);
   pyfacelm::py_bindings::bind_model_files(m);
+  pyfacelm::py_bindings::bind_landmark_model(m);
 }

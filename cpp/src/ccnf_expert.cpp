@@ -1,0 +1,74 @@
+// SPEC §3.5: CCNF response = neuron layer on contrast-normalised windows,
+// smoothed by the CRF covariance Sigma_win (§3.5.1).
+#include <Eigen/Cholesky>
+#include <cmath>
+
+#include "pyfacelm/errors.hpp"
+#include "pyfacelm/patch_experts.hpp"
+
+namespace pyfacelm {
+
+// §3.5.1: Sigma = inverse(2 ((sum alpha) I + sum_b beta_b S_b)), Cholesky in float.
+Eigen::MatrixXf ccnf_sigma(const CCNFResponder& e, int win, const std::vector<SigmaComponentSet>& sets) {
+  const int n = win * win;
+  const SigmaComponentSet* set = nullptr;
+  for (const auto& s : sets)
+    if (s.window == win) set = &s;
+  Eigen::MatrixXf inv = Eigen::MatrixXf::Identity(n, n) * static_cast<float>(e.alpha_sum);
+  if (set != nullptr)
+    for (std::size_t b = 0; b < set->components.size() && b < e.betas.size(); ++b)
+      inv += static_cast<float>(e.betas[b]) * set->components[b];
+  inv *= 2.f;
+  Eigen::LLT<Eigen::MatrixXf> llt(inv);
+  if (llt.info() != Eigen::Success) throw ModelFormatError("CCNF expert has a non-positive-definite CRF matrix");
+  return llt.solve(Eigen::MatrixXf::Identity(n, n));
+}
+
+void CCNFResponder::response(const float* aoi, int win, ResponseMap& out,
+                             const std::vector<SigmaComponentSet>& sets) const {
+  const int h = height, w = width, aoi_w = win + w - 1;
+  const int n_pos = win * win, dim = 1 + w * h;
+  // Normalised im2col; column index x * win + y, window flattened column-major.
+  Eigen::MatrixXf X(dim, n_pos);
+  const float inv_count = 1.f / static_cast<float>(w * h);
+  for (int x = 0; x < win; ++x) {
+    for (int y = 0; y < win; ++y) {
+      float* col = X.col(x * win + y).data();
+      float sum = 0.f;
+      for (int yy = 0; yy < h; ++yy)
+        for (int xx = 0; xx < w; ++xx) sum += aoi[(y + yy) * aoi_w + x + xx];
+      const float mean = sum * inv_count;
+      float ssq = 0.f;
+      for (int xx = 0; xx < w; ++xx)
+        for (int yy = 0; yy < h; ++yy) {
+          const float v = aoi[(y + yy) * aoi_w + x + xx] - mean;
+          col[1 + xx * h + yy] = v;
+          ssq += v * v;
+        }
+      float norm = std::sqrt(ssq);
+      if (norm == 0.f) norm = 1.f;
+      col[0] = 1.f;
+      for (int k = 1; k < dim; ++k) col[k] /= norm;
+    }
+  }
+  const Eigen::MatrixXf Q = weights * X;  // neurons x positions
+  Eigen::VectorXf r(n_pos);               // y-major
+  for (int x = 0; x < win; ++x)
+    for (int y = 0; y < win; ++y) {
+      float acc = 0.f;
+      for (Eigen::Index k = 0; k < Q.rows(); ++k) acc += two_alpha[k] / (1.f + std::exp(-Q(k, x * win + y)));
+      r[y * win + x] = acc;
+    }
+  auto it = sigma.find(win);
+  Eigen::VectorXf smoothed;
+  if (it != sigma.end()) {
+    smoothed = it->second * r;
+  } else {
+    smoothed = ccnf_sigma(*this, win, sets) * r;
+  }
+  out = Eigen::Map<ResponseMap>(smoothed.data(), win, win);
+  const float mn = out.minCoeff();
+  if (mn < 0) out.array() -= mn;
+}
+
+}  // namespace pyfacelm
