@@ -137,20 +137,23 @@ typename PDM<T>::Global PDM<T>::params_from_box(const Eigen::Vector4d& box, cons
   const int n = n_points();
   Vec S = shape3d(p);
   Mat3<T> R = euler_to_rotation<T>(rotation[0], rotation[1], rotation[2]);
-  double min_x = std::numeric_limits<double>::infinity(), max_x = -min_x, min_y = min_x, max_y = -min_x;
+  T min_x = std::numeric_limits<T>::infinity(), max_x = -min_x, min_y = min_x, max_y = -min_x;
   for (int i = 0; i < n; ++i) {
     Vec3<T> P = R * Vec3<T>(S[i], S[i + n], S[i + 2 * n]);
-    min_x = std::min(min_x, double(P[0]));
-    max_x = std::max(max_x, double(P[0]));
-    min_y = std::min(min_y, double(P[1]));
-    max_y = std::max(max_y, double(P[1]));
+    min_x = std::min(min_x, P[0]);
+    max_x = std::max(max_x, P[0]);
+    min_y = std::min(min_y, P[1]);
+    max_y = std::max(max_y, P[1]);
   }
-  double width = std::fabs(max_x - min_x), height = std::fabs(max_y - min_y);
-  double s = (box[2] / width + box[3] / height) / 2.0;
-  double tx = box[0] + box[2] / 2.0 - s * (min_x + max_x) / 2.0;
-  double ty = box[1] + box[3] / 2.0 - s * (min_y + max_y) / 2.0;
+  // Evaluated in T: with T = float this reproduces OpenFace's initial parameters
+  // bit for bit on the reference boxes (107 of 111; double arithmetic: 51).
+  const T width = std::fabs(max_x - min_x), height = std::fabs(max_y - min_y);
+  const T bx = static_cast<T>(box[0]), by = static_cast<T>(box[1]), bw = static_cast<T>(box[2]), bh = static_cast<T>(box[3]);
+  const T s = (bw / width + bh / height) / T(2);
+  const T tx = bx + bw / T(2) - s * (min_x + max_x) / T(2);
+  const T ty = by + bh / T(2) - s * (min_y + max_y) / T(2);
   Global g;
-  g << T(s), rotation[0], rotation[1], rotation[2], T(tx), T(ty);
+  g << s, rotation[0], rotation[1], rotation[2], tx, ty;
   return g;
 }
 
