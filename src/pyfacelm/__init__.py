@@ -8,13 +8,18 @@ found with :func:`find_model_dir` (see :mod:`pyfacelm.models`).
 from __future__ import annotations
 
 from ._clnf import PDM, to_gray
+from .detector import MODELS, CLNFDetector
 from .errors import ModelFormatError, ModelNotFoundError
+from .face import Face
 from .models import find_model_dir, verify
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "MODELS",
     "PDM",
+    "CLNFDetector",
+    "Face",
     "ModelFormatError",
     "ModelNotFoundError",
     "__version__",

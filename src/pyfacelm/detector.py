@@ -1,0 +1,127 @@
+"""CLNFDetector: OpenFace's landmark detector on numpy images."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from . import _clnf
+from .errors import ModelNotFoundError
+from .face import Face
+from .models import find_model_dir, model_sets
+
+__all__ = ["CLNFDetector", "MODELS"]
+
+#: Model names and the main file each loads.
+MODELS: dict[str, str] = {
+    "clnf": "main_clnf_general.txt",
+    "clnf_wild": "main_clnf_wild.txt",
+    "clm": "main_clm_general.txt",
+    "clm_wild": "main_clm_wild.txt",
+    "ceclm": "main_ceclm_general.txt",
+}
+
+Color = Literal["bgr", "rgb"]
+
+
+class CLNFDetector:
+    """OpenFace's facial landmark detector (CLNF, CLM or CE-CLM), loaded once.
+
+    Args:
+        model: ``"clnf"`` (default; CCNF patch experts, OpenFace's ``main_clnf_general.txt``),
+            ``"clnf_wild"``, ``"clm"`` (SVR experts), ``"clm_wild"``, ``"ceclm"`` (CEN experts;
+            needs OpenFace's four separately distributed ``cen_patches_*_of.dat`` files), or the
+            path of any OpenFace ``main_*.txt`` file.
+        model_dir: folder of OpenFace's model files; default: see :func:`pyfacelm.find_model_dir`.
+
+    Raises:
+        ModelNotFoundError: the model folder or some of the model's files are missing (the
+            message names them).
+        ModelFormatError: a model file is corrupt.
+
+    Thread safety: a loaded detector is immutable. :meth:`fit` keeps all its working memory per
+    call and releases the GIL while it computes, so one detector can be shared by many threads
+    fitting at the same time; results do not depend on concurrency.
+    """
+
+    def __init__(
+        self, model: str = "clnf", model_dir: str | os.PathLike[str] | None = None
+    ) -> None:
+        if model in MODELS:
+            root = find_model_dir(model_dir)
+            missing = [p for p in model_sets()[model] if not (root / p).is_file()]
+            if missing:
+                raise ModelNotFoundError(
+                    f"model {model!r} is incomplete in {root}: missing "
+                    + ", ".join(missing)
+                    + (
+                        " (OpenFace distributes the CEN files separately from its repository)"
+                        if any("cen_patches" in m for m in missing)
+                        else ""
+                    )
+                )
+            main_file = root / MODELS[model]
+            self._name = model
+        else:
+            main_file = Path(model).expanduser()
+            if not main_file.is_file():
+                raise ModelNotFoundError(
+                    f"unknown model {model!r}: expected one of {', '.join(MODELS)} "
+                    "or the path of an OpenFace main_*.txt file"
+                )
+            root = main_file.resolve().parent
+            self._name = main_file.stem
+        self._model_dir = Path(root).resolve()
+        self._core = _clnf.CLNFModel(str(main_file))
+
+    @property
+    def model_name(self) -> str:
+        """The model loaded: one of MODELS' names, or the main file's stem for a path."""
+        return self._name
+
+    @property
+    def model_dir(self) -> Path:
+        """The folder the model files were read from."""
+        return self._model_dir
+
+    @property
+    def n_landmarks(self) -> int:
+        return int(self._core.n_points)
+
+    def fit(
+        self,
+        image: np.ndarray,
+        box: Sequence[float],
+        *,
+        color: Color = "bgr",
+        intrinsics: Sequence[float] | None = None,
+        multi_view: bool = False,
+    ) -> Face:
+        """Fit the landmarks of the face in ``box`` as OpenFace's ``DetectLandmarksInImage``.
+
+        Args:
+            image: uint8 (H, W) gray or (H, W, 3) colour array (any strides; not copied).
+            box: ``(x, y, w, h)`` in pixels: the tight box of the 68 landmarks (brows to chin),
+                used as given (MTCNN boxes need OpenFace's correction, which ``detect`` applies).
+            color: channel order of a colour image, ``"bgr"`` (OpenCV) or ``"rgb"``.
+            intrinsics: ``(fx, fy, cx, cy)`` for pose and 3D landmarks; default OpenFace's guess
+                from the image size.
+            multi_view: try OpenFace's 11 rotation hypotheses and keep the best (slower; OpenFace
+                enables it with ``-multi_view 1`` or ``-wild``).
+
+        Returns:
+            A :class:`Face`. A fit that ran but is not trusted has ``success=False``.
+
+        Raises:
+            TypeError, ValueError: bad image (dtype, shape, empty), box (NaN/inf, non-positive
+                size, entirely outside the image) or intrinsics.
+        """
+        d = self._core.fit(image, box, color=color, intrinsics=intrinsics, multi_view=multi_view)
+        return Face._from_core(d)
+
+    def __repr__(self) -> str:
+        return f"CLNFDetector(model={self._name!r}, model_dir='{self._model_dir}')"
