@@ -60,3 +60,43 @@ class PDM:
         rotation: Sequence[float] = (0.0, 0.0, 0.0),
         reg_factor: float = 1.0,
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+
+class CLNFModel:
+    def __init__(self, main_file: str) -> None: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def n_points(self) -> int: ...
+    @property
+    def n_modes(self) -> int: ...
+    @property
+    def part_names(self) -> list[str]: ...
+    @property
+    def has_validator(self) -> bool: ...
+    @property
+    def has_early_termination(self) -> bool: ...
+    def fit(
+        self,
+        image: npt.NDArray[Any],
+        box: Sequence[float],
+        color: Color = "bgr",
+        intrinsics: Sequence[float] | None = None,
+        multi_view: bool = False,
+    ) -> dict[str, Any]: ...
+
+class _LandmarkModel:
+    def __init__(self, description: str, windows: list[list[int]] = ...) -> None: ...
+    @property
+    def n_points(self) -> int: ...
+    def fit(
+        self,
+        image: npt.NDArray[Any],
+        params_global: ArrayLike,
+        params_local: ArrayLike | None = None,
+        window_sizes: list[int] = ...,
+        sigma: float = 1.5,
+        reg_factor: float = 25.0,
+        weight_factor: float = 0.0,
+        iterations: int = 5,
+        refine_parameters: bool = True,
+    ) -> dict[str, Any]: ...
