@@ -46,4 +46,5 @@ PYBIND11_MODULE(_clnf, m) {
   pyfacelm::py_bindings::bind_model_files(m);
   pyfacelm::py_bindings::bind_landmark_model(m);
   pyfacelm::py_bindings::bind_clnf(m);
+  pyfacelm::py_bindings::bind_mtcnn(m);
 }

@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace pyfacelm {
 
@@ -85,6 +86,63 @@ void remap_bilinear(const float* src, int rows, int cols, const float* map_x, co
     const int Y = round_sat(static_cast<double>(map_y[i]) * kTabSize);
     const int idx = (Y & (kTabSize - 1)) * kTabSize + (X & (kTabSize - 1));
     dst[i] = sample(src, rows, cols, cols, X >> kInterBits, Y >> kInterBits, W + idx * 4);
+  }
+}
+
+namespace {
+
+// Source index and the two weights of each destination coordinate along one axis.
+struct LinearAxis {
+  std::vector<int> index;
+  std::vector<float> w0, w1;
+  LinearAxis(int src, int dst) : index(static_cast<std::size_t>(dst)), w0(index.size()), w1(index.size()) {
+    const double scale = 1.0 / (static_cast<double>(dst) / src);
+    for (int d = 0; d < dst; ++d) {
+      float f = static_cast<float>((d + 0.5) * scale - 0.5);
+      int s = static_cast<int>(std::floor(f));
+      f -= static_cast<float>(s);
+      if (s < 0) {
+        f = 0.f;
+        s = 0;
+      }
+      if (s >= src - 1) {
+        f = 0.f;
+        s = src - 1;
+      }
+      index[static_cast<std::size_t>(d)] = s;
+      w0[static_cast<std::size_t>(d)] = 1.f - f;
+      w1[static_cast<std::size_t>(d)] = f;
+    }
+  }
+};
+
+}  // namespace
+
+void resize_linear(const float* src, int src_rows, int src_cols, float* dst, int dst_rows, int dst_cols) {
+  const LinearAxis ax(src_cols, dst_cols), ay(src_rows, dst_rows);
+  // Horizontal pass over every source row that the vertical pass needs.
+  std::vector<float> rows(static_cast<std::size_t>(src_rows) * dst_cols);
+  std::vector<char> done(static_cast<std::size_t>(src_rows), 0);
+  auto hrow = [&](int r) -> const float* {
+    float* out = &rows[static_cast<std::size_t>(r) * dst_cols];
+    if (!done[static_cast<std::size_t>(r)]) {
+      const float* S = src + static_cast<std::size_t>(r) * src_cols;
+      for (int x = 0; x < dst_cols; ++x) {
+        const int sx = ax.index[static_cast<std::size_t>(x)];
+        out[x] = sx + 1 < src_cols ? S[sx] * ax.w0[static_cast<std::size_t>(x)] + S[sx + 1] * ax.w1[static_cast<std::size_t>(x)]
+                                   : S[sx] * ax.w0[static_cast<std::size_t>(x)];
+      }
+      done[static_cast<std::size_t>(r)] = 1;
+    }
+    return out;
+  };
+  for (int y = 0; y < dst_rows; ++y) {
+    const int sy = ay.index[static_cast<std::size_t>(y)];
+    const float b0 = ay.w0[static_cast<std::size_t>(y)], b1 = ay.w1[static_cast<std::size_t>(y)];
+    const float* r0 = hrow(sy);
+    const float* r1 = hrow(std::min(sy + 1, src_rows - 1));
+    float* D = dst + static_cast<std::size_t>(y) * dst_cols;
+    for (int x = 0; x < dst_cols; ++x) D[x] = r0[x] * b0 + r1[x] * b1;
   }
 }
 

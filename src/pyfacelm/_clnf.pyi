@@ -100,3 +100,9 @@ class _LandmarkModel:
         iterations: int = 5,
         refine_parameters: bool = True,
     ) -> dict[str, Any]: ...
+
+class MTCNN:
+    def __init__(self, detector_file: str) -> None: ...
+    def detect(
+        self, image: npt.NDArray[Any], color: Color = "bgr", min_face: float = 60.0
+    ) -> npt.NDArray[np.float64]: ...

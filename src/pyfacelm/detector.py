@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -77,6 +78,8 @@ class CLNFDetector:
             self._name = main_file.stem
         self._model_dir = Path(root).resolve()
         self._core = _clnf.CLNFModel(str(main_file))
+        self._mtcnn: _clnf.MTCNN | None = None
+        self._mtcnn_lock = threading.Lock()
 
     @property
     def model_name(self) -> str:
@@ -122,6 +125,57 @@ class CLNFDetector:
         """
         d = self._core.fit(image, box, color=color, intrinsics=intrinsics, multi_view=multi_view)
         return Face._from_core(d)
+
+    def _face_detector(self) -> _clnf.MTCNN:
+        # Loaded on first use (once, under a lock): fitting from boxes does not need it.
+        with self._mtcnn_lock:
+            if self._mtcnn is None:
+                path = self._model_dir / "mtcnn_detector" / "MTCNN_detector.txt"
+                if not path.is_file():
+                    raise ModelNotFoundError(
+                        f"face detection needs OpenFace's MTCNN files, not found: {path} "
+                        "(and PNet.dat, RNet.dat, ONet.dat beside it)"
+                    )
+                self._mtcnn = _clnf.MTCNN(str(path))
+            return self._mtcnn
+
+    def detect_faces(
+        self, image: np.ndarray, *, color: Color = "bgr", min_face: float = 60
+    ) -> np.ndarray:
+        """Find faces with OpenFace's MTCNN detector.
+
+        Args:
+            image: uint8 (H, W) gray or (H, W, 3) colour array.
+            color: channel order of a colour image, ``"bgr"`` or ``"rgb"``.
+            min_face: smallest face width to look for, in pixels (OpenFace: 60).
+
+        Returns:
+            (N, 5) float64 rows ``(x, y, w, h, score)``: the boxes exactly as OpenFace hands them
+            to the landmark fitter (after its MTCNN-to-landmark-box correction), in OpenFace's
+            order (descending score). No face: shape (0, 5). Images smaller than ``min_face``
+            have no faces.
+        """
+        return self._face_detector().detect(image, color=color, min_face=min_face)
+
+    def detect(
+        self,
+        image: np.ndarray,
+        *,
+        color: Color = "bgr",
+        min_face: float = 60,
+        intrinsics: Sequence[float] | None = None,
+        multi_view: bool = False,
+    ) -> list[Face]:
+        """Detect every face and fit its landmarks (OpenFace's FaceLandmarkImg pipeline).
+
+        Returns one :class:`Face` per detected face, in detection order; ``[]`` if none.
+        Arguments as in :meth:`detect_faces` and :meth:`fit`.
+        """
+        boxes = self.detect_faces(image, color=color, min_face=min_face)
+        return [
+            self.fit(image, b[:4], color=color, intrinsics=intrinsics, multi_view=multi_view)
+            for b in boxes
+        ]
 
     def __repr__(self) -> str:
         return f"CLNFDetector(model={self._name!r}, model_dir='{self._model_dir}')"

@@ -22,4 +22,9 @@ void warp_affine_bilinear(const GrayImage& src, const double M[6], int dst_rows,
 void remap_bilinear(const float* src, int src_rows, int src_cols, const float* map_x, const float* map_y, int n,
                     float* dst);
 
+// One float plane resized with OpenCV's INTER_LINEAR semantics: source position
+// (dst + 0.5) * (src / dst) - 0.5 (float), edge-clamped, horizontal then vertical
+// pass, no anti-aliasing.
+void resize_linear(const float* src, int src_rows, int src_cols, float* dst, int dst_rows, int dst_cols);
+
 }  // namespace pyfacelm
