@@ -18,7 +18,6 @@ from collections import defaultdict
 from statistics import median
 
 import cv2
-
 from _common import REFERENCE, SAMPLES, rounds, single_thread_note, time_call
 
 import pyfacelm
@@ -39,10 +38,14 @@ def original_face_times(model: str) -> dict[tuple[str, int], float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--models", nargs="+", default=["clnf", "clm"])
     ap.add_argument("--repeats", type=int, default=10)
-    ap.add_argument("--profile", action="store_true", help="run under cProfile and print the top entries")
+    ap.add_argument(
+        "--profile", action="store_true", help="run under cProfile and print the top entries"
+    )
     args = ap.parse_args()
     model_dir = os.environ.get("PYFACELM_MODEL_DIR", str(SAMPLES.parent / "model"))
     print(f"pyfacelm {pyfacelm.__version__}, {single_thread_note()}, models from {model_dir}")
@@ -74,7 +77,9 @@ def main() -> int:
 
         det = pyfacelm.CLNFDetector(args.models[0], model_dir)
         img = cv2.imread(str(SAMPLES / "sample1.jpg"))
-        box = json.loads((REFERENCE / f"images_{args.models[0]}.json").read_text())["sample1.jpg"]["faces"][0]["bbox"]
+        box = json.loads((REFERENCE / f"images_{args.models[0]}.json").read_text())["sample1.jpg"][
+            "faces"
+        ][0]["bbox"]
         prof = cProfile.Profile()
         prof.runcall(lambda: [det.fit(img, box) for _ in range(50)])
         pstats.Stats(prof).sort_stats("cumulative").print_stats(8)

@@ -71,7 +71,9 @@ def test_strided_views(det, samples_dir):
     np.testing.assert_array_equal(det.detect_faces(bgr[:, ::-1]), det.detect_faces(flipped))
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (10, 10), (24, 24), (1, 1, 3), (59, 200, 3), (3000, 4000, 3)])
+@pytest.mark.parametrize(
+    "shape", [(1, 1), (10, 10), (24, 24), (1, 1, 3), (59, 200, 3), (3000, 4000, 3)]
+)
 def test_small_blank_and_huge_images(det, shape):
     img = np.zeros(shape, np.uint8)
     boxes = det.detect_faces(img)

@@ -1,0 +1,76 @@
+"""MTCNN face detection and the whole image pipeline, pyfacelm vs the original OpenFace (1 thread).
+
+Usage: python benchmarks/bench_detect.py [--repeats 10]
+
+Per sample image: median detect_faces time over `repeats` calls after one untimed call (the
+original's protocol), the original's MTCNN median for that image (minimum over its timing rounds),
+their ratio, and the whole pipeline (detect + fit every face). Prints the median ratio over
+images, and the ratio at 640x480 and at the largest size, where sizes exist in the reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from statistics import median
+
+import cv2
+from _common import REFERENCE, SAMPLES, rounds, single_thread_note, time_call
+
+import pyfacelm
+
+
+def original_mtcnn_times() -> dict[str, float]:
+    best: dict[str, float] = {}
+    for r in rounds("mtcnn_per_image"):
+        for run in r.values():
+            for e in run:
+                best[e["image"]] = min(best.get(e["image"], float("inf")), e["median_s"])
+    return best
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--repeats", type=int, default=10)
+    args = ap.parse_args()
+    model_dir = os.environ.get("PYFACELM_MODEL_DIR", str(SAMPLES.parent / "model"))
+    det = pyfacelm.CLNFDetector("clnf", model_dir)
+    orig = original_mtcnn_times()
+    ref = json.loads((REFERENCE / "images_clnf.json").read_text())
+    print(f"pyfacelm {pyfacelm.__version__}, {single_thread_note()}")
+    print(
+        f"{'image':34s} {'size':>10s} {'ours ms':>8s} {'orig ms':>8s} {'ratio':>6s} {'pipeline ms':>11s}"
+    )
+    ratios, by_size = [], {}
+    seen_sizes = set()
+    for key in ref:
+        img = cv2.imread(str(SAMPLES / key), cv2.IMREAD_COLOR)
+        size = f"{img.shape[1]}x{img.shape[0]}"
+        # Identical frames (the image sequences) add nothing: time one image per size and folder.
+        group = (key.split("/")[0], size)
+        if group in seen_sizes:
+            continue
+        seen_sizes.add(group)
+        t = time_call(lambda: det.detect_faces(img), repeats=args.repeats)
+        tp = time_call(lambda: det.detect(img), repeats=max(3, args.repeats // 3))
+        o = orig.get(key)
+        ratio = t / o if o else float("nan")
+        if o:
+            ratios.append(ratio)
+            by_size.setdefault(size, []).append(ratio)
+        print(
+            f"{key:34s} {size:>10s} {t * 1e3:8.2f} {o * 1e3 if o else float('nan'):8.2f} {ratio:6.3f} {tp * 1e3:11.2f}"
+        )
+    print(f"median ratio over images: {median(ratios):.3f}")
+    for size in ("640x480", "1942x1944", "2048x1366"):
+        if size in by_size:
+            print(f"ratio at {size}: {median(by_size[size]):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
