@@ -26,7 +26,7 @@ def rounds(section: str, mode: str = "single_thread") -> list[dict]:
 
 
 def time_call(fn: Callable[[], object], repeats: int = 10, warmup: int = 1) -> float:
-    """Median wall time (s) of `repeats` calls after `warmup` untimed ones (the original's protocol)."""
+    """Median time (s) of `repeats` calls after `warmup` untimed ones (the original's protocol)."""
     for _ in range(warmup):
         fn()
     samples = []

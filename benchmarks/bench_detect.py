@@ -42,9 +42,8 @@ def main() -> int:
     orig = original_mtcnn_times()
     ref = json.loads((REFERENCE / "images_clnf.json").read_text())
     print(f"pyfacelm {pyfacelm.__version__}, {single_thread_note()}")
-    print(
-        f"{'image':34s} {'size':>10s} {'ours ms':>8s} {'orig ms':>8s} {'ratio':>6s} {'pipeline ms':>11s}"
-    )
+    head = ("image", "size", "ours ms", "orig ms", "ratio", "pipeline ms")
+    print(f"{head[0]:34s} {head[1]:>10s} {head[2]:>8s} {head[3]:>8s} {head[4]:>6s} {head[5]:>11s}")
     ratios, by_size = [], {}
     seen_sizes = set()
     for key in ref:
@@ -55,16 +54,15 @@ def main() -> int:
         if group in seen_sizes:
             continue
         seen_sizes.add(group)
-        t = time_call(lambda: det.detect_faces(img), repeats=args.repeats)
-        tp = time_call(lambda: det.detect(img), repeats=max(3, args.repeats // 3))
+        t = time_call(lambda img=img: det.detect_faces(img), repeats=args.repeats)
+        tp = time_call(lambda img=img: det.detect(img), repeats=max(3, args.repeats // 3))
         o = orig.get(key)
         ratio = t / o if o else float("nan")
         if o:
             ratios.append(ratio)
             by_size.setdefault(size, []).append(ratio)
-        print(
-            f"{key:34s} {size:>10s} {t * 1e3:8.2f} {o * 1e3 if o else float('nan'):8.2f} {ratio:6.3f} {tp * 1e3:11.2f}"
-        )
+        o_ms = o * 1e3 if o else float("nan")
+        print(f"{key:34s} {size:>10s} {t * 1e3:8.2f} {o_ms:8.2f} {ratio:6.3f} {tp * 1e3:11.2f}")
     print(f"median ratio over images: {median(ratios):.3f}")
     for size in ("640x480", "1942x1944", "2048x1366"):
         if size in by_size:
