@@ -34,5 +34,6 @@ void bind_model_files(py::module_& m);
 void bind_landmark_model(py::module_& m);
 void bind_clnf(py::module_& m);
 void bind_mtcnn(py::module_& m);
+void bind_tracker(py::module_& m);
 
 }  // namespace pyfacelm::py_bindings

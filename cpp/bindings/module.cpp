@@ -47,4 +47,5 @@ PYBIND11_MODULE(_clnf, m) {
   pyfacelm::py_bindings::bind_landmark_model(m);
   pyfacelm::py_bindings::bind_clnf(m);
   pyfacelm::py_bindings::bind_mtcnn(m);
+  pyfacelm::py_bindings::bind_tracker(m);
 }

@@ -12,6 +12,7 @@ from .detector import MODELS, CLNFDetector
 from .errors import ModelFormatError, ModelNotFoundError
 from .face import Face
 from .models import find_model_dir, verify
+from .tracking import Tracker
 
 __version__ = "0.1.0"
 
@@ -19,6 +20,7 @@ __all__ = [
     "MODELS",
     "PDM",
     "CLNFDetector",
+    "Tracker",
     "Face",
     "ModelFormatError",
     "ModelNotFoundError",

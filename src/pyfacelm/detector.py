@@ -14,6 +14,7 @@ from . import _clnf
 from .errors import ModelNotFoundError
 from .face import Face
 from .models import find_model_dir, model_sets
+from .tracking import Tracker
 
 __all__ = ["CLNFDetector", "MODELS"]
 
@@ -176,6 +177,10 @@ class CLNFDetector:
             self.fit(image, b[:4], color=color, intrinsics=intrinsics, multi_view=multi_view)
             for b in boxes
         ]
+
+    def tracker(self, max_faces: int | None = 1) -> Tracker:
+        """A :class:`Tracker` for one video stream (``max_faces=None``: no limit)."""
+        return Tracker(self, max_faces)
 
     def __repr__(self) -> str:
         return f"CLNFDetector(model={self._name!r}, model_dir='{self._model_dir}')"

@@ -1,0 +1,79 @@
+// _clnf.Tracker: per-stream tracking state over a shared, immutable model.
+#include <pybind11/stl.h>
+
+#include <mutex>
+
+#include "face_output.hpp"
+#include "pyfacelm/tracker.hpp"
+
+namespace pyfacelm::py_bindings {
+
+namespace {
+
+// Keeps the model and detector alive as long as the tracker.
+struct PyTracker {
+  py::object model_ref, detector_ref;
+  std::unique_ptr<Tracker> tracker;
+  std::mutex busy;  // one stream is processed frame after frame
+};
+
+}  // namespace
+
+void bind_tracker(py::module_& m) {
+  py::class_<PyTracker>(m, "Tracker", "Video tracking state for one stream (OpenFace's video mode).")
+      .def(py::init([](py::object model, py::object detector, int max_faces) {
+             const CLNF& c = model.cast<const CLNF&>();
+             const MTCNN* d = detector.is_none() ? nullptr : &detector.cast<const MTCNN&>();
+             auto t = std::make_unique<PyTracker>();
+             t->model_ref = model;
+             t->detector_ref = detector;
+             t->tracker = std::make_unique<Tracker>(c, d, max_faces, c.default_parameters());
+             return t;
+           }),
+           py::arg("model"), py::arg("detector"), py::arg("max_faces") = 1)
+      .def("reset",
+           [](PyTracker& t) {
+             py::gil_scoped_release release;
+             std::lock_guard<std::mutex> lock(t.busy);
+             t.tracker->reset();
+           })
+      .def(
+          "update",
+          [](PyTracker& t, const py::handle& frame, const std::string& color, const py::object& intrinsics) {
+            ImageArg img = image_from_python(frame, color, "frame");
+            const Intrinsics K = intrinsics_arg(intrinsics, img.view.cols, img.view.rows);
+            const CLNF& model = t.model_ref.cast<const CLNF&>();
+            std::vector<TrackedResult> res;
+            std::vector<FaceOutputs> outs;
+            {
+              py::gil_scoped_release release;
+              std::lock_guard<std::mutex> lock(t.busy);
+              const GrayImage gray = to_gray(img.view);
+              res = t.tracker->update(img.view, gray);
+              for (const auto& r : res) outs.push_back(face_outputs(model, r.face->fit, K));
+            }
+            py::list faces;
+            for (std::size_t i = 0; i < res.size(); ++i) {
+              const auto& f = *res[i].face;
+              const int n = model.main().n_points();
+              const auto& L = f.fit.main.landmarks;
+              const double x0 = L.head(n).minCoeff(), y0 = L.tail(n).minCoeff();
+              const Eigen::Vector4d box(x0, y0, L.head(n).maxCoeff() - x0, L.tail(n).maxCoeff() - y0);
+              py::dict d = face_dict(model, f.fit, outs[i], box, res[i].success);
+              d["face_id"] = f.id;
+              d["tracking_initialised"] = f.tracking_initialised;
+              d["failures_in_a_row"] = f.failures_in_a_row;
+              faces.append(d);
+            }
+            const TrackEvent& e = t.tracker->last_event();
+            py::dict ev;
+            ev["tracking_step"] = e.tracking_step;
+            ev["redetect_attempted"] = e.redetect_attempted;
+            ev["face_found"] = e.face_found;
+            ev["restored_previous"] = e.restored_previous;
+            return py::make_tuple(faces, ev);
+          },
+          py::arg("frame"), py::arg("color") = "bgr", py::arg("intrinsics") = py::none());
+}
+
+}  // namespace pyfacelm::py_bindings
