@@ -1,6 +1,7 @@
 // _clnf.Tracker: per-stream tracking state over a shared, immutable model.
 #include <pybind11/stl.h>
 
+#include <chrono>
 #include <mutex>
 
 #include "face_output.hpp"
@@ -45,12 +46,15 @@ void bind_tracker(py::module_& m) {
             const CLNF& model = t.model_ref.cast<const CLNF&>();
             std::vector<TrackedResult> res;
             std::vector<FaceOutputs> outs;
+            double core_seconds = 0;
             {
               py::gil_scoped_release release;
               std::lock_guard<std::mutex> lock(t.busy);
+              const auto t0 = std::chrono::steady_clock::now();
               const GrayImage gray = to_gray(img.view);
               res = t.tracker->update(img.view, gray);
               for (const auto& r : res) outs.push_back(face_outputs(model, r.face->fit, K));
+              core_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             }
             py::list faces;
             for (std::size_t i = 0; i < res.size(); ++i) {
@@ -71,6 +75,7 @@ void bind_tracker(py::module_& m) {
             ev["redetect_attempted"] = e.redetect_attempted;
             ev["face_found"] = e.face_found;
             ev["restored_previous"] = e.restored_previous;
+            ev["core_seconds"] = core_seconds;
             return py::make_tuple(faces, ev);
           },
           py::arg("frame"), py::arg("color") = "bgr", py::arg("intrinsics") = py::none());

@@ -39,16 +39,17 @@ class Tracker:
         self._core = _clnf.Tracker(
             detector._core, detector._face_detector(), 0 if max_faces is None else max_faces
         )
-        self._last_event: dict[str, bool] = {}
+        self._last_event: dict[str, Any] = {}
 
     @property
     def max_faces(self) -> int | None:
         return self._max_faces
 
     @property
-    def last_event(self) -> dict[str, bool]:
+    def last_event(self) -> dict[str, Any]:
         """What the last update did: ``tracking_step``, ``redetect_attempted`` (the face
-        detector ran), ``face_found``, ``restored_previous`` (a failed re-detection was undone)."""
+        detector ran), ``face_found``, ``restored_previous`` (a failed re-detection was undone),
+        and ``core_seconds`` (time spent in the compiled core, without the GIL)."""
         return dict(self._last_event)
 
     def update(
@@ -83,9 +84,3 @@ class Tracker:
 
     def __repr__(self) -> str:
         return f"Tracker(max_faces={self._max_faces!r}, model={self._detector.model_name!r})"
-
-    # Results dicts carry extra tracker state that tests may inspect.
-    def _update_raw(self, frame: np.ndarray, **kw: Any) -> tuple[list[dict[str, Any]], dict[str, bool]]:
-        faces, event = self._core.update(frame, **kw)
-        self._last_event = event
-        return faces, event

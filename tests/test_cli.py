@@ -1,0 +1,146 @@
+"""The command line: CSV with OpenFace's columns, drawings, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import SAMPLES
+
+import pyfacelm
+from pyfacelm.cli import main
+from pyfacelm.csv_output import header
+from pyfacelm.video import iter_video
+
+cv2 = pytest.importorskip("cv2", reason="opencv-python-headless (the video extra) is needed")
+
+
+def read_csv(path):
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+def test_header_names_follow_openface():
+    cols = header(68, 56, 34, sequence=True)
+    assert cols[:5] == ["frame", "face_id", "timestamp", "confidence", "success"]
+    assert cols[5] == "eye_lmk_x_0" and cols[5 + 56] == "eye_lmk_y_0"
+    i = cols.index("pose_Tx")
+    assert cols[i : i + 6] == ["pose_Tx", "pose_Ty", "pose_Tz", "pose_Rx", "pose_Ry", "pose_Rz"]
+    assert cols[i + 6] == "x_0" and cols[i + 6 + 68] == "y_0" and cols[i + 6 + 136] == "X_0"
+    assert (
+        cols[-40:-34] == ["p_scale", "p_rx", "p_ry", "p_rz", "p_tx", "p_ty"] and cols[-1] == "p_33"
+    )
+    assert not any(c.startswith(("gaze", "AU")) for c in cols)
+
+
+def test_video_csv_equals_tracker(model_dir, samples_dir, tmp_path):
+    video = SAMPLES / "default.wmv"
+    out = tmp_path / "out.csv"
+    draw = tmp_path / "out.mp4"
+    rc = main(
+        ["video", str(video), "-o", str(out), "--draw", str(draw), "--model-dir", str(model_dir)]
+    )
+    assert rc == 0
+    head, rows = read_csv(out)
+    assert head == header(68, 56, 34, sequence=True) and len(rows) == 288
+    tracker = pyfacelm.CLNFDetector("clnf", model_dir).tracker()
+    xi = head.index("x_0")
+    for k, frame in enumerate(iter_video(video)):
+        f = tracker.update(frame)[0]
+        row = rows[k]
+        assert row[0] == str(k + 1) and row[1] == "0" and row[2] == f"{k / 15:.3f}"
+        assert row[4] == ("1" if f.success else "0")
+        xs = np.array(row[xi : xi + 68], float)
+        ys = np.array(row[xi + 68 : xi + 136], float)
+        np.testing.assert_allclose(xs, f.landmarks[:, 0], atol=0.051)
+        np.testing.assert_allclose(ys, f.landmarks[:, 1], atol=0.051)
+    cap = cv2.VideoCapture(str(draw))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    assert n == 288
+
+
+def test_image_csv_and_drawings(model_dir, samples_dir, tmp_path):
+    out = tmp_path / "img.csv"
+    draw = tmp_path / "drawn"
+    imgs = [str(SAMPLES / "sample1.jpg"), str(SAMPLES / "sample2.jpg")]
+    assert (
+        main(
+            [
+                "image",
+                *imgs,
+                "-o",
+                str(out),
+                "--draw",
+                str(draw),
+                "--model-dir",
+                str(model_dir),
+                "-q",
+            ]
+        )
+        == 0
+    )
+    head, rows = read_csv(out)
+    assert head[:4] == ["image", "face", "confidence", "success"] and len(rows) == 4
+    assert [r[1] for r in rows] == ["0", "0", "1", "2"]
+    for name in ("sample1.png", "sample2.png"):
+        img = cv2.imread(str(draw / name))
+        assert img is not None and img.shape[2] == 3
+
+
+def test_folder_as_sequence(model_dir, samples_dir, tmp_path):
+    out = tmp_path / "seq.csv"
+    assert (
+        main(
+            [
+                "video",
+                str(SAMPLES / "image_sequence"),
+                "-o",
+                str(out),
+                "--model-dir",
+                str(model_dir),
+            ]
+        )
+        == 0
+    )
+    _, rows = read_csv(out)
+    assert len(rows) == 30 and all(r[2] == "0.000" for r in rows)
+
+
+def test_exit_codes(tmp_path, capsys):
+    assert main(["video", str(tmp_path / "missing.avi")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    bad = tmp_path / "bad.avi"
+    bad.write_bytes(b"not a video at all")
+    assert main(["video", str(bad)]) == 1
+    assert "cannot decode" in capsys.readouterr().err
+    garbage = tmp_path / "x.jpg"
+    garbage.write_bytes(b"\x00\x01")
+    assert main(["image", str(garbage)]) == 1
+    assert "cannot read image" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["nonsense"])
+    assert e.value.code == 2
+
+
+def test_console_script_runs(model_dir, samples_dir, tmp_path):
+    env = dict(os.environ, PYFACELM_MODEL_DIR=str(model_dir))
+    r = subprocess.run(
+        [sys.executable, "-m", "pyfacelm", "models", "where"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert r.returncode == 0 and "clnf" in r.stdout and "complete" in r.stdout
+    r = subprocess.run(
+        [sys.executable, "-m", "pyfacelm", "video", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 1 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1

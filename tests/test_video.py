@@ -1,0 +1,195 @@
+"""Video tracking (SPEC §9) against the original's frame-by-frame outputs; multi-face tracking."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+
+import numpy as np
+import pytest
+from conftest import REFERENCE, SAMPLES
+
+import pyfacelm
+from pyfacelm.video import iter_video, open_video
+
+cv2 = pytest.importorskip("cv2", reason="opencv-python-headless (test extra) decodes the videos")
+
+VIDEOS = ["default", "changeLighting", "2015-10-15-15-14", "multi_face", "image_sequence"]
+# Videos whose frames opencv-python-headless decodes bit-identically to the reference's decoder
+# (REFERENCE/README.md: 20 frames of multi_face.avi differ by 1-2 grey levels).
+BIT_IDENTICAL = {"default", "changeLighting", "2015-10-15-15-14", "image_sequence"}
+
+
+def frames_of(ref: dict) -> list[np.ndarray]:
+    frames = []
+    for frame in iter_video(SAMPLES / ref["source"]["path"]):
+        frames.append(frame)
+        if len(frames) == ref["n_frames"]:
+            break
+    assert len(frames) == ref["n_frames"]
+    return frames
+
+
+@pytest.fixture(scope="module")
+def detectors(model_dir):
+    return {m: pyfacelm.CLNFDetector(m, model_dir) for m in ("clnf", "clm")}
+
+
+@pytest.mark.parametrize("model", ["clnf", "clm"])
+@pytest.mark.parametrize("name", VIDEOS)
+def test_tracking_parity(detectors, reference, samples_dir, name, model):
+    ref = reference(f"video_{name}{'' if model == 'clnf' else '_clm'}.json")
+    frames = frames_of(ref)
+    tracker = detectors[model].tracker()
+    dists, same_success, redetect_ours, redetect_ref = [], [], [], []
+    for i, (frame, rf) in enumerate(zip(frames, ref["frames"])):
+        faces = tracker.update(frame)
+        redetect_ours.append(tracker.last_event["redetect_attempted"])
+        redetect_ref.append(rf["event"]["redetect_attempted"])
+        assert len(faces) == (1 if rf["tracking_initialised"] else 0), i
+        if faces:
+            f = faces[0]
+            assert f.face_id == 0
+            dists.append(np.linalg.norm(f.landmarks - np.array(rf["landmarks"]), axis=1).mean())
+            same_success.append(f.success == rf["success"])
+    dists = np.array(dists)
+    assert np.median(dists) <= 0.25, np.median(dists)
+    assert np.percentile(dists, 95) <= 1.0, np.percentile(dists, 95)
+    assert np.mean(same_success) >= 0.99
+    ours = np.flatnonzero(redetect_ours)
+    theirs = np.flatnonzero(redetect_ref)
+    if name in BIT_IDENTICAL:
+        np.testing.assert_array_equal(ours, theirs)
+    else:
+        # Decoder differences perturb a few frames; allow re-detections to move by one frame.
+        assert len(ours) == len(theirs) and np.abs(ours - theirs).max() <= 1, (ours, theirs)
+
+
+def test_frames_decode_like_the_reference(reference, samples_dir):
+    md5 = json.loads((REFERENCE / "frames_md5.json").read_text())
+    ref = reference("video_default.json")
+    frames = frames_of(ref)
+    got = [hashlib.md5(np.ascontiguousarray(f).tobytes()).hexdigest() for f in frames]
+    assert got == md5["default"][: len(got)]
+
+
+def test_tracker_reset_and_events(detectors, samples_dir):
+    tracker = detectors["clnf"].tracker()
+    frames = list(iter_video(SAMPLES / "image_sequence"))[:3]
+    first = tracker.update(frames[0])
+    assert tracker.last_event["redetect_attempted"] and len(first) == 1
+    tracker.update(frames[1])
+    assert tracker.last_event["tracking_step"] and not tracker.last_event["redetect_attempted"]
+    tracker.reset()
+    again = tracker.update(frames[0])
+    np.testing.assert_array_equal(again[0].landmarks, first[0].landmarks)
+
+
+def test_no_face_frames(detectors):
+    tracker = detectors["clnf"].tracker()
+    black = np.zeros((240, 320, 3), np.uint8)
+    detections = 0
+    for _ in range(25):
+        assert tracker.update(black) == []
+        detections += tracker.last_event["redetect_attempted"]
+    assert detections == 3  # frames 1, 13, 25: every 6 * reinit_video_every frames (SPEC §9.2)
+
+
+def test_frame_size_change_is_an_error(detectors, samples_dir):
+    tracker = detectors["clnf"].tracker()
+    frames = list(iter_video(SAMPLES / "image_sequence"))[:2]
+    tracker.update(frames[0])
+    with pytest.raises(ValueError, match="frame size changed"):
+        tracker.update(frames[1][:200, :300])
+    tracker.reset()
+    assert len(tracker.update(frames[1][:400, :500])) <= 1
+
+
+def test_gray_after_colour_and_bad_frames(detectors, samples_dir):
+    tracker = detectors["clnf"].tracker()
+    frames = list(iter_video(SAMPLES / "image_sequence"))[:3]
+    tracker.update(frames[0])
+    gray = cv2.cvtColor(frames[1], cv2.COLOR_BGR2GRAY)
+    faces = tracker.update(gray)
+    assert len(faces) == 1 and faces[0].success
+    with pytest.raises(TypeError):
+        tracker.update(frames[2].astype(np.float32))
+    assert tracker.update(frames[2])[0].success
+
+
+def test_trackers_in_threads_match_sequential(detectors, samples_dir):
+    frames = list(iter_video(SAMPLES / "image_sequence"))[:15]
+    det = detectors["clnf"]
+
+    def run():
+        t = det.tracker()
+        return [t.update(f)[0].landmarks for f in frames]
+
+    expected = run()
+    results: list = [None] * 3
+
+    def worker(i):
+        results[i] = run()
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for r in results:
+        for a, b in zip(r, expected):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_multi_face_video_tracks_every_face(detectors, samples_dir):
+    det = detectors["clnf"]
+    tracker = det.tracker(max_faces=None)
+    src = open_video(SAMPLES / "multi_face.avi")
+    ids_per_frame = []
+    for i, frame in enumerate(src):
+        if i == 120:
+            break
+        faces = tracker.update(frame)
+        if i % 8 == 0:
+            n_detected = len(det.detect_faces(frame))
+            assert len(faces) >= n_detected - 0, (i, len(faces), n_detected)
+        ids_per_frame.append({f.face_id for f in faces})
+    # Faces that stay keep their ids: most ids live through many frames.
+    lifetimes = {}
+    for ids in ids_per_frame:
+        for k in ids:
+            lifetimes[k] = lifetimes.get(k, 0) + 1
+    assert max(ids_per_frame, key=len)
+    assert sorted(lifetimes.values())[-1] >= 100
+
+
+def test_more_than_four_faces(detectors, samples_dir):
+    """A synthetic frame tiling six sample faces: all six are tracked (OpenFace caps at 4)."""
+    det = detectors["clnf"]
+    tiles = []
+    for key in (
+        "sample1.jpg",
+        "sample3.jpg",
+        "sample4.jpg",
+        "sample5.jpg",
+        "image_sequence/001.jpg",
+        "sample1.jpg",
+    ):
+        img = cv2.imread(str(SAMPLES / key))
+        tiles.append(cv2.resize(img, (320, 240)))
+    frame = np.vstack([np.hstack(tiles[0:3]), np.hstack(tiles[3:6])])
+    assert len(det.detect_faces(frame)) == 6
+    tracker = det.tracker(max_faces=None)
+    first = tracker.update(frame)
+    assert len(first) == 6 and len({f.face_id for f in first}) == 6
+    for _ in range(5):
+        faces = tracker.update(frame)
+        assert {f.face_id for f in faces} == {f.face_id for f in first}
+    capped = det.tracker(max_faces=4)
+    assert len(capped.update(frame)) == 4
+
+
+def test_bad_max_faces(detectors):
+    with pytest.raises(ValueError):
+        detectors["clnf"].tracker(max_faces=0)
