@@ -45,7 +45,8 @@ def main() -> int:
     model_dir = os.environ.get("PYFACELM_MODEL_DIR", str(SAMPLES.parent / "model"))
     print(f"pyfacelm {pyfacelm.__version__}, {single_thread_note()}")
     cols = ("video", "model", "fps", "ours ms", "orig ms", "ratio", "py overhead")
-    print(f"{cols[0]:18s} {cols[1]:5s} {cols[2]:>7s} {cols[3]:>8s} {cols[4]:>8s} {cols[5]:>6s} {cols[6]:>12s}")
+    widths = (-18, -5, 7, 8, 8, 6, 12)
+    print(" ".join(f"{c:<{-w}s}" if w < 0 else f"{c:>{w}s}" for c, w in zip(cols, widths)))
     all_ratios = []
     for model in args.models:
         det = pyfacelm.CLNFDetector(model, model_dir)
