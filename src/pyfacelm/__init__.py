@@ -13,6 +13,7 @@ from .errors import ModelFormatError, ModelNotFoundError
 from .face import Face
 from .models import find_model_dir, verify
 from .tracking import Tracker
+from .video import iter_video
 
 __version__ = "0.1.0"
 
@@ -26,6 +27,7 @@ __all__ = [
     "ModelNotFoundError",
     "__version__",
     "find_model_dir",
+    "iter_video",
     "to_gray",
     "verify",
 ]
