@@ -143,9 +143,34 @@ def cmd_video(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    from .download import DownloadError, LicenseNotAcceptedError, download_models, import_models
     from .models import find_model_dir, verify
 
-    root = find_model_dir(args.model_dir)
+    if args.action == "download":
+        try:
+            root = download_models(
+                args.set or ["clnf"],
+                args.dir,
+                accept_license=args.accept_license,
+                mirrors=args.mirror or (),
+            )
+        except (DownloadError, LicenseNotAcceptedError, ValueError) as e:
+            raise UserError(str(e)) from e
+        print(verify(root, check_hash=False))
+        return 0
+    if args.action == "import":
+        if not args.path:
+            raise UserError("models import needs the path of an OpenFace checkout or model folder")
+        try:
+            root, copied, rejected = import_models(args.path, args.dir)
+        except FileNotFoundError as e:
+            raise UserError(str(e)) from e
+        print(f"copied {len(copied)} file(s) into {root}")
+        for p in rejected:
+            print(f"  not copied (does not match OpenFace 2.2's SHA-256): {p}")
+        print(verify(root, check_hash=False))
+        return 0
+    root = find_model_dir(args.dir or args.model_dir)
     if args.action == "where":
         report = verify(root, check_hash=False)
         print(root)
@@ -200,9 +225,29 @@ def build_parser() -> argparse.ArgumentParser:
     model_args(p)
     p.set_defaults(func=cmd_video)
 
-    p = sub.add_parser("models", help="where the model files are, and whether they verify")
-    p.add_argument("action", choices=["where", "verify"])
-    p.add_argument("--model-dir", default=None)
+    p = sub.add_parser("models", help="find, verify, download or import OpenFace's model files")
+    p.add_argument("action", choices=["where", "verify", "download", "import"])
+    p.add_argument("path", nargs="?", help="import: an OpenFace checkout or model folder")
+    p.add_argument(
+        "--set",
+        action="append",
+        choices=["clnf", "clnf_wild", "clm", "clm_wild", "ceclm", "mtcnn", "all"],
+        help="download: model set(s) to get (default clnf); repeatable",
+    )
+    p.add_argument(
+        "--dir", default=None, help="model folder to use or fill (default: the user cache folder)"
+    )
+    p.add_argument(
+        "--accept-license",
+        action="store_true",
+        help="accept OpenFace's model licence (shown on request)",
+    )
+    p.add_argument(
+        "--mirror",
+        action="append",
+        help="download: base URL of a copy of the model folder, tried first",
+    )
+    p.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_models)
     return ap
 

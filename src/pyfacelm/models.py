@@ -183,10 +183,16 @@ def verify(
     """Check every manifest file in a model folder (size, then SHA-256) and say which model
     sets (clnf, clnf_wild, clm, clm_wild, ceclm, mtcnn, validator, eyes, inner) are complete.
 
-    ``model_dir`` defaults to :func:`find_model_dir`'s answer. ``check_hash=False`` only checks
+    ``model_dir`` defaults to :func:`find_model_dir`'s answer; a given folder is checked as is
+    (it may hold only some sets). ``check_hash=False`` only checks
     sizes (fast).
     """
-    root = find_model_dir(model_dir)
+    if model_dir is None:
+        root = find_model_dir()
+    else:
+        root = Path(model_dir).expanduser()
+        if not root.is_dir():
+            raise ModelNotFoundError(f"model folder {str(root)!r} does not exist")
     files: dict[str, FileStatus] = {}
     for entry in manifest()["files"]:
         rel, size = entry["path"], int(entry["size"])
