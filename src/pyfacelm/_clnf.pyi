@@ -83,6 +83,13 @@ class CLNFModel:
         intrinsics: Sequence[float] | None = None,
         multi_view: bool = False,
     ) -> dict[str, Any]: ...
+    def _detect_from(
+        self,
+        image: npt.NDArray[Any],
+        params_global: ArrayLike,
+        params_local: ArrayLike,
+        windows: list[int],
+    ) -> dict[str, Any]: ...
 
 class _LandmarkModel:
     def __init__(self, description: str, windows: list[list[int]] = ...) -> None: ...
@@ -106,3 +113,13 @@ class MTCNN:
     def detect(
         self, image: npt.NDArray[Any], color: Color = "bgr", min_face: float = 60.0
     ) -> npt.NDArray[np.float64]: ...
+
+class Tracker:
+    def __init__(self, model: CLNFModel, detector: MTCNN | None, max_faces: int = 1) -> None: ...
+    def reset(self) -> None: ...
+    def update(
+        self,
+        frame: npt.NDArray[Any],
+        color: Color = "bgr",
+        intrinsics: Sequence[float] | None = None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]: ...

@@ -10,9 +10,13 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .errors import ModelFormatError, ModelNotFoundError
+
+if TYPE_CHECKING:
+    from .detector import CLNFDetector
 
 __all__ = ["main"]
 
@@ -21,13 +25,13 @@ class UserError(Exception):
     """A problem with the user's input, reported in one line with exit code 1."""
 
 
-def _detector(args: argparse.Namespace):
+def _detector(args: argparse.Namespace) -> CLNFDetector:
     from .detector import CLNFDetector
 
     return CLNFDetector(args.model, args.model_dir)
 
 
-def _open_output(path: str | None):
+def _open_output(path: str | None) -> tuple[TextIO, bool]:
     if path is None or path == "-":
         return sys.stdout, False
     try:

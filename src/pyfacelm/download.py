@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from .models import cache_dir, manifest, model_sets
 
@@ -144,7 +144,6 @@ def _fetch(
         if mode == "wb":
             have = 0
         progress.add(have, entry["path"])
-        out: BinaryIO
         with open(part, mode) as out:
             while True:
                 chunk = resp.read(_CHUNK)

@@ -23,7 +23,8 @@ def _rotation(rx: float, ry: float, rz: float) -> np.ndarray:
     Rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
     Ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
     Rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
-    return Rx @ Ry @ Rz
+    out: np.ndarray = Rx @ Ry @ Rz
+    return out
 
 
 def draw_faces(

@@ -52,7 +52,8 @@ def manifest() -> dict[str, Any]:
     """The manifest of OpenFace model files: path, size, SHA-256 and official URLs of each file,
     and the files each detector configuration ('sets') needs."""
     text = resources.files("pyfacelm").joinpath("data/models.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    data: dict[str, Any] = json.loads(text)
+    return data
 
 
 def model_sets() -> dict[str, list[str]]:
