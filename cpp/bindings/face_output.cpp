@@ -25,7 +25,10 @@ py::array_t<float> points(const Eigen::VectorXf& v) {
 Intrinsics intrinsics_arg(const py::object& obj, int width, int height) {
   if (obj.is_none()) return Intrinsics::guess(width, height);
   auto v = finite_vector(obj, 4, "intrinsics (fx, fy, cx, cy)");
-  if (!(v[0] > 0) || !(v[1] > 0)) throw py::value_error("intrinsics: fx and fy must be positive");
+  if (!(v[0] >= 1e-3 && v[0] <= 1e9) || !(v[1] >= 1e-3 && v[1] <= 1e9))
+    throw py::value_error("intrinsics: fx and fy must be focal lengths in pixels, between 1e-3 and 1e9");
+  if (std::fabs(v[2]) > 1e7 || std::fabs(v[3]) > 1e7)
+    throw py::value_error("intrinsics: the principal point (cx, cy) must lie within 1e7 pixels");
   return Intrinsics{v[0], v[1], v[2], v[3]};
 }
 
@@ -46,6 +49,9 @@ FaceOutputs face_outputs(const CLNF& model, const FaceFit& f, const Intrinsics& 
   FaceOutputs o;
   o.pose = head_pose(model.main().pdm(), f.main.g, f.main.p, f.main.landmarks, K);
   o.landmarks_3d = landmarks_3d(model.main().pdm(), f.main.g, f.main.p, f.main.landmarks, K);
+  // A degenerate fit (e.g. a vanishing face) has no camera-frame geometry: report zeros.
+  if (!o.pose.allFinite()) o.pose.setZero();
+  if (!o.landmarks_3d.allFinite()) o.landmarks_3d.setZero();
   return o;
 }
 

@@ -36,8 +36,9 @@ ImageArg image_from_python(const py::handle& obj, const std::string& color, cons
                           " channels (shape " + shape_str(a) + "); expected 1 (gray) or 3 (BGR/RGB)" +
                           (channels == 4 ? "; drop the alpha channel first, e.g. image[..., :3]" : ""));
   if (a.shape(0) == 0 || a.shape(1) == 0) throw py::value_error(std::string(name) + " is empty (shape " + shape_str(a) + ")");
-  if (a.shape(0) > std::numeric_limits<int>::max() / 4 || a.shape(1) > std::numeric_limits<int>::max() / 4)
-    throw py::value_error(std::string(name) + " is too large (shape " + shape_str(a) + ")");
+  if (a.shape(0) > (1 << 20) || a.shape(1) > (1 << 20) || a.shape(0) * a.shape(1) > (py::ssize_t(1) << 28))
+    throw py::value_error(std::string(name) + " is too large (shape " + shape_str(a) +
+                          "): at most 2^28 pixels and 2^20 per side");
 
   py::dtype dt = a.dtype();
   const char kind = dt.kind();

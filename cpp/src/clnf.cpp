@@ -117,7 +117,16 @@ void CLNF::refine_parts(const GrayImage& gray, FaceFit& face) const {
       target[j + np] = face.main.landmarks[i + n];
     }
     FitState& ps = face.parts[k];
-    auto gp = part.model.pdm().fit_landmarks(target, Vec3<float>::Zero());
+    std::pair<PDM<float>::Global, Eigen::VectorXf> gp;
+    try {
+      gp = part.model.pdm().fit_landmarks(target, Vec3<float>::Zero());
+    } catch (const InvalidArgument&) {
+      // Degenerate main landmarks (a collapsed shape): the part has nothing to start from.
+      ps.g = PDM<float>::Global::Zero();
+      ps.p = Eigen::VectorXf::Zero(part.model.pdm().n_modes());
+      ps.landmarks = target;
+      continue;
+    }
     ps.g = gp.first;
     ps.p = gp.second;
     if (scale > 0.9 * part.model.experts().patch_scaling(0)) {
@@ -135,10 +144,14 @@ void CLNF::refine_parts(const GrayImage& gray, FaceFit& face) const {
       face.main.landmarks[i + n] = face.parts[k].landmarks[j + np];
     }
   }
-  auto gp = main_.pdm().fit_landmarks(face.main.landmarks, Vec3<float>::Zero());
-  face.main.g = gp.first;
-  face.main.p = gp.second;
-  face.main.landmarks = main_.pdm().project(face.main.g, face.main.p);
+  try {
+    auto gp = main_.pdm().fit_landmarks(face.main.landmarks, Vec3<float>::Zero());
+    face.main.g = gp.first;
+    face.main.p = gp.second;
+    face.main.landmarks = main_.pdm().project(face.main.g, face.main.p);
+  } catch (const InvalidArgument&) {
+    // Keep the written-back landmarks; they are not representable by the PDM.
+  }
 }
 
 bool CLNF::detect_landmarks(const GrayImage& gray, const std::vector<int>& windows, const DetectionParameters& P,

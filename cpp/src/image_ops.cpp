@@ -2,6 +2,7 @@
 // 32x32 table of float bilinear weights, reimplemented.
 #include "pyfacelm/image_ops.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -39,12 +40,6 @@ const WeightTable& table() {
   return t;
 }
 
-// Round half to even, saturated to int, as OpenCV's saturate_cast<int>(double).
-inline int round_sat(double v) {
-  if (!(v > std::numeric_limits<int>::min())) return std::numeric_limits<int>::min();
-  if (!(v < std::numeric_limits<int>::max())) return std::numeric_limits<int>::max();
-  return static_cast<int>(std::nearbyint(v));
-}
 
 template <class Pixel>
 inline float sample(const Pixel* S, int rows, int cols, std::ptrdiff_t stride, int sx, int sy, const float* w) {
@@ -67,25 +62,43 @@ const float* bilinear_weights(int idx) { return table().w.data() + idx * 4; }
 void warp_affine_bilinear(const GrayImage& src, const double M[6], int dst_rows, int dst_cols, float* dst) {
   const float* W = table().w.data();
   const std::uint8_t* S = src.pixels.data();
+  // 64-bit fixed point: far-away positions (absurd but finite boxes) saturate instead of
+  // overflowing; any such position samples the constant border anyway.
+  auto fixed = [](double v) -> long long {
+    if (!(v > -1e15)) return static_cast<long long>(-1e15);
+    if (!(v < 1e15)) return static_cast<long long>(1e15);
+    return static_cast<long long>(std::nearbyint(v));
+  };
+  auto to_int = [](long long v) {
+    return static_cast<int>(std::max<long long>(-(1LL << 30), std::min<long long>(1LL << 30, v)));
+  };
   for (int y = 0; y < dst_rows; ++y) {
-    const int X0 = round_sat((M[1] * y + M[2]) * kABScale) + kRoundDelta;
-    const int Y0 = round_sat((M[4] * y + M[5]) * kABScale) + kRoundDelta;
+    const long long X0 = fixed((M[1] * y + M[2]) * kABScale) + kRoundDelta;
+    const long long Y0 = fixed((M[4] * y + M[5]) * kABScale) + kRoundDelta;
     for (int x = 0; x < dst_cols; ++x) {
-      const int X = (X0 + round_sat(M[0] * x * kABScale)) >> (kABBits - kInterBits);
-      const int Y = (Y0 + round_sat(M[3] * x * kABScale)) >> (kABBits - kInterBits);
-      const int idx = (Y & (kTabSize - 1)) * kTabSize + (X & (kTabSize - 1));
-      dst[y * dst_cols + x] = sample(S, src.rows, src.cols, src.cols, X >> kInterBits, Y >> kInterBits, W + idx * 4);
+      const long long X = (X0 + fixed(M[0] * x * kABScale)) >> (kABBits - kInterBits);
+      const long long Y = (Y0 + fixed(M[3] * x * kABScale)) >> (kABBits - kInterBits);
+      const int idx = static_cast<int>((Y & (kTabSize - 1)) * kTabSize + (X & (kTabSize - 1)));
+      dst[y * dst_cols + x] =
+          sample(S, src.rows, src.cols, src.cols, to_int(X >> kInterBits), to_int(Y >> kInterBits), W + idx * 4);
     }
   }
 }
 
 void remap_bilinear(const float* src, int rows, int cols, const float* map_x, const float* map_y, int n, float* dst) {
   const float* W = table().w.data();
+  auto fixed = [](double v) -> long long {
+    if (!(v > -1e15)) return static_cast<long long>(-1e15);
+    if (!(v < 1e15)) return static_cast<long long>(1e15);
+    return static_cast<long long>(std::nearbyint(v));
+  };
   for (int i = 0; i < n; ++i) {
-    const int X = round_sat(static_cast<double>(map_x[i]) * kTabSize);
-    const int Y = round_sat(static_cast<double>(map_y[i]) * kTabSize);
-    const int idx = (Y & (kTabSize - 1)) * kTabSize + (X & (kTabSize - 1));
-    dst[i] = sample(src, rows, cols, cols, X >> kInterBits, Y >> kInterBits, W + idx * 4);
+    const long long X = fixed(static_cast<double>(map_x[i]) * kTabSize);
+    const long long Y = fixed(static_cast<double>(map_y[i]) * kTabSize);
+    const int idx = static_cast<int>((Y & (kTabSize - 1)) * kTabSize + (X & (kTabSize - 1)));
+    const int sx = static_cast<int>(std::max<long long>(-(1LL << 30), std::min<long long>(1LL << 30, X >> kInterBits)));
+    const int sy = static_cast<int>(std::max<long long>(-(1LL << 30), std::min<long long>(1LL << 30, Y >> kInterBits)));
+    dst[i] = sample(src, rows, cols, cols, sx, sy, W + idx * 4);
   }
 }
 

@@ -41,6 +41,11 @@ bool LandmarkModel::fit(const GrayImage& image, const std::vector<int>& window_s
     RLMSInputs in;
     in.img_to_ref = align_shapes_with_scale(current, reference);
     in.ref_to_img = in.img_to_ref.inverse();
+    if (!in.img_to_ref.allFinite() || !in.ref_to_img.allFinite() || !current.allFinite()) {
+      // The shape collapsed to a point (or the box was absurd): nothing to fit.
+      st.landmarks = current;
+      return false;
+    }
     const int view = experts_.view_index(scale, st.g[1], st.g[2], st.g[3]);
     experts_.responses(scale, view, image, current, in.ref_to_img, win, responses);
     for (int i = 0; i < n; ++i) visible[static_cast<std::size_t>(i)] = responses[static_cast<std::size_t>(i)].size() > 0;

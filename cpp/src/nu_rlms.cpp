@@ -130,8 +130,16 @@ float nu_rlms(const PDM<float>& pdm, const RLMSInputs& in, bool rigid, bool want
     Eigen::VectorXf delta = llt.info() == Eigen::Success ? Eigen::VectorXf(llt.solve(rhs))
                                                          : Eigen::VectorXf(Eigen::VectorXf::Zero(n_params));
     if (!delta.allFinite()) delta.setZero();
+    const PDM<float>::Global g_before = g;
+    const Eigen::VectorXf p_before = p;
     pdm.update(g, p, delta);
     pdm.clamp(p);
+    if (!g.allFinite() || !p.allFinite()) {
+      // Degenerate geometry (e.g. a vanishing face): keep the last finite state.
+      g = g_before;
+      p = p_before;
+      break;
+    }
   }
   if (want_likelihood && have_offsets) return likelihood(in, dxs, dys, in.sigma, landmark_likelihoods);
   return 0.f;

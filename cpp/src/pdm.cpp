@@ -199,8 +199,10 @@ std::pair<typename PDM<T>::Global, typename PDM<T>::Vec> PDM<T>::fit_landmarks(c
     target[i] = landmarks[visible[i]];
     target[i + n] = landmarks[visible[i] + n_all];
   }
-  for (int i = 0; i < 2 * n; ++i)
+  for (int i = 0; i < 2 * n; ++i) {
     if (!std::isfinite(target[i])) throw InvalidArgument("landmarks contain NaN or infinity");
+    if (std::fabs(target[i]) > T(1e7)) throw InvalidArgument("landmark coordinates beyond 1e7 pixels");
+  }
 
   // Step 2: initial guess from the two bounding boxes (model box unrotated).
   T min_x = target.head(n).minCoeff(), max_x = target.head(n).maxCoeff();

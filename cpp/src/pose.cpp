@@ -87,6 +87,7 @@ Eigen::Matrix<double, 6, 1> head_pose(const PDM<float>& pdm, const PDM<float>::G
     }
     if (!improved) break;
   }
+  if (!x.allFinite()) return out;
   const Vec3<float> euler = axis_angle_to_euler<float>(x.head<3>().cast<float>());
   out << x[3], x[4], x[5], euler[0], euler[1], euler[2];
   return out;
