@@ -11,6 +11,7 @@ kills this process) can be reported with its reproducing input. Prints one JSON 
 from __future__ import annotations
 
 import json
+import os
 import random
 import struct
 import sys
@@ -49,12 +50,14 @@ def main() -> int:
     cases = json.loads(Path(sys.argv[1]).read_text())
     state = Path(sys.argv[2])
     work = Path(sys.argv[3])
-    try:
-        import resource
+    # AddressSanitizer reserves terabytes of shadow address space: no limit under it.
+    if "asan" not in os.environ.get("LD_PRELOAD", ""):
+        try:
+            import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (MAX_ADDRESS_SPACE, MAX_ADDRESS_SPACE))
-    except (ImportError, ValueError, OSError):
-        pass
+            resource.setrlimit(resource.RLIMIT_AS, (MAX_ADDRESS_SPACE, MAX_ADDRESS_SPACE))
+        except (ImportError, ValueError, OSError):
+            pass
     from pyfacelm import _clnf
 
     sources = sorted({Path(c["source"]) for c in cases})

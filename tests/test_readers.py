@@ -234,8 +234,13 @@ def test_fuzz_shipped_model_files(tmp_path, model_dir):
         by_kind.setdefault(k, []).append(p)
     sources = [(ps[i], k) for k, ps in sorted(by_kind.items()) for i in range(min(2, len(ps)))]
     sources += [(p, "cen") for p in synthetic_cen_files()[:1]]
-    n = int(os.environ.get("PYFACELM_FUZZ_CASES", "2000"))
-    summary = run_fuzz(tmp_path, sources, n, 600)
-    assert summary["cases"] == n
+    kinds = sorted({k for _, k in sources})
+    per_kind = int(os.environ.get("PYFACELM_FUZZ_CASES", "2000"))
+    # Interleave the kinds so that each gets `per_kind` mutations.
+    by = {k: [s for s in sources if s[1] == k] for k in kinds}
+    ordered = [by[k][i % len(by[k])] for i in range(per_kind) for k in kinds]
+    n = len(ordered)
+    summary = run_fuzz(tmp_path, ordered, n, 1800)
+    assert summary["cases"] == n == per_kind * len(kinds)
     assert summary["counts"]["ModelFormatError"] > n // 2, summary
     assert summary["slowest_s"] < 10, summary

@@ -193,3 +193,41 @@ def test_more_than_four_faces(detectors, samples_dir):
 def test_bad_max_faces(detectors):
     with pytest.raises(ValueError):
         detectors["clnf"].tracker(max_faces=0)
+
+
+def test_cut_to_another_person_recovers(detectors, samples_dir):
+    """A cut mid-stream: validation fails on the new person; the tracker re-detects them."""
+    det = detectors["clnf"]
+    seq = list(iter_video(SAMPLES / "image_sequence"))[:8]
+    other = np.zeros_like(seq[0])
+    s1 = cv2.imread(
+        str(SAMPLES / "sample1.jpg")
+    )  # 640 x 400: another person, padded to the frame size
+    other[: s1.shape[0], : s1.shape[1]] = s1
+    tracker = det.tracker()
+    for f in seq:
+        assert tracker.update(f)[0].success
+    events, successes = [], []
+    for _ in range(6):
+        faces = tracker.update(other)
+        events.append(tracker.last_event["redetect_attempted"])
+        successes.append(faces[0].success if faces else False)
+    assert any(events[:3]), events
+    assert successes[-1], successes
+    expected = det.detect(other)[0]
+    x0, y0 = faces[0].landmarks.min(axis=0)
+    ex0, ey0 = expected.landmarks.min(axis=0)
+    assert abs(x0 - ex0) < 15 and abs(y0 - ey0) < 15  # it follows the new face, not stale landmarks
+
+
+def test_black_frames_then_face(detectors, samples_dir):
+    det = detectors["clnf"]
+    seq = list(iter_video(SAMPLES / "image_sequence"))[:3]
+    tracker = det.tracker()
+    assert tracker.update(seq[0])[0].success
+    black = np.zeros_like(seq[0])
+    for _ in range(4):
+        faces = tracker.update(black)
+        assert all(not f.success for f in faces)
+    recovered = [tracker.update(seq[1]) for _ in range(3)]
+    assert recovered[-1] and recovered[-1][0].success

@@ -59,9 +59,9 @@ void CCNFResponder::response(const float* aoi, int win, ResponseMap& out,
       for (Eigen::Index k = 0; k < Q.rows(); ++k) acc += two_alpha[k] / (1.f + std::exp(-Q(k, x * win + y)));
       r[y * win + x] = acc;
     }
-  auto it = sigma.find(win);
   Eigen::VectorXf smoothed;
-  if (it != sigma.end()) {
+  auto it = sigma ? sigma->find(win) : std::map<int, Eigen::MatrixXf>::const_iterator();
+  if (sigma && it != sigma->end()) {
     smoothed = it->second * r;
   } else {
     smoothed = ccnf_sigma(*this, win, sets) * r;

@@ -1,7 +1,11 @@
 // SPEC §1.3 precedence, §3.1 view selection, §3.3 AOI extraction, §3.6 mirroring.
 #include "pyfacelm/patch_experts.hpp"
 
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "cen_expert.hpp"
 #include "pyfacelm/errors.hpp"
@@ -17,6 +21,53 @@ void copy_header(const ExpertFileHeader& h, ScaleExperts& s) {
   s.patch_scaling = h.patch_scaling;
   s.view_centers = h.view_centers;
   s.visibility = h.visibility;
+}
+
+// §3.5.1 at load time: one Sigma per distinct (sum alpha, betas) and window, the
+// inversions spread over the machine's cores.
+void precompute_sigmas(ScaleExperts& s, const std::vector<int>& windows) {
+  std::map<std::vector<double>, std::shared_ptr<std::map<int, Eigen::MatrixXf>>> tables;
+  std::vector<std::pair<CCNFResponder*, std::map<int, Eigen::MatrixXf>*>> owners;  // first expert of each key
+  for (auto& view : s.ccnf)
+    for (auto& r : view) {
+      if (r.n_neurons == 0) continue;
+      std::vector<double> key{r.alpha_sum};
+      key.insert(key.end(), r.betas.begin(), r.betas.end());
+      auto& t = tables[key];
+      if (!t) {
+        t = std::make_shared<std::map<int, Eigen::MatrixXf>>();
+        owners.emplace_back(&r, t.get());
+      }
+      r.sigma = t;
+    }
+  std::vector<std::pair<std::size_t, int>> jobs;
+  for (std::size_t k = 0; k < owners.size(); ++k)
+    for (int win : windows)
+      if (win > 0) {
+        (*owners[k].second)[win];  // create the slot before the workers start
+        jobs.emplace_back(k, win);
+      }
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_lock;
+  auto worker = [&]() {
+    for (std::size_t j; (j = next.fetch_add(1)) < jobs.size();) {
+      try {
+        const auto& [k, win] = jobs[j];
+        (*owners[k].second)[win] = ccnf_sigma(*owners[k].first, win, s.sigma_sets);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(failure_lock);
+        failure = std::current_exception();
+      }
+    }
+  };
+  const unsigned hw = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+  const std::size_t n_threads = std::min<std::size_t>(hw, (jobs.size() + 15) / 16);
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < n_threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
 }
 
 ScaleExperts load_ccnf(const std::string& path, const std::vector<int>& windows) {
@@ -53,12 +104,10 @@ ScaleExperts load_ccnf(const std::string& path, const std::vector<int>& windows)
         ++k;
       }
       if (r.n_neurons > 0 && !(r.alpha_sum > 0)) throw ModelFormatError(path + ": CCNF expert with non-positive alphas");
-      if (r.n_neurons > 0)
-        for (int win : windows)
-          if (win > 0 && !r.sigma.count(win)) r.sigma.emplace(win, ccnf_sigma(r, win, s.sigma_sets));
       s.ccnf[v].push_back(std::move(r));
     }
   }
+  precompute_sigmas(s, windows);
   return s;
 }
 
