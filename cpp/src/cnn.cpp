@@ -19,28 +19,23 @@ Tensor conv(const CNNLayer& L, const Tensor& in) {
   const int oh = in.h - L.kh + 1, ow = in.w - L.kw + 1;
   if (oh < 1 || ow < 1) throw InvalidArgument("image too small for the network");
   const int d = L.n_in * L.kh * L.kw;
-  // im2col: one row per output position, one column per (map, ky, kx).
-  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> cols(oh * ow, d);
-  for (int y = 0; y < oh; ++y)
-    for (int x = 0; x < ow; ++x) {
-      float* row = cols.row(y * ow + x).data();
-      for (int ci = 0; ci < L.n_in; ++ci)
-        for (int ky = 0; ky < L.kh; ++ky) {
-          const float* src = &in.data[(static_cast<std::size_t>(ci) * in.h + y + ky) * in.w + x];
-          for (int kx = 0; kx < L.kw; ++kx) *row++ = src[kx];
-        }
-    }
-  Eigen::MatrixXf K(d, L.n_out);
+  const int n_pos = oh * ow;
+  // im2col with one row per (map, ky, kx) and one column per output position: every
+  // row is a set of contiguous copies of a shifted input row.
+  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> cols(d, n_pos);
   for (int ci = 0; ci < L.n_in; ++ci)
-    for (int k = 0; k < L.n_out; ++k) {
-      const auto& ker = L.kernels[static_cast<std::size_t>(ci) * L.n_out + k];
-      for (int ky = 0; ky < L.kh; ++ky)
-        for (int kx = 0; kx < L.kw; ++kx) K((ci * L.kh + ky) * L.kw + kx, k) = ker(ky, kx);
-    }
-  const Eigen::MatrixXf res = cols * K;  // positions x n_out
+    for (int ky = 0; ky < L.kh; ++ky)
+      for (int kx = 0; kx < L.kw; ++kx) {
+        float* row = cols.row((ci * L.kh + ky) * L.kw + kx).data();
+        for (int y = 0; y < oh; ++y) {
+          const float* src = &in.data[(static_cast<std::size_t>(ci) * in.h + y + ky) * in.w + kx];
+          std::copy(src, src + ow, row + static_cast<std::size_t>(y) * ow);
+        }
+      }
   Tensor out(L.n_out, oh, ow);
-  for (int k = 0; k < L.n_out; ++k)
-    for (int i = 0; i < oh * ow; ++i) out.data[static_cast<std::size_t>(k) * oh * ow + i] = res(i, k) + L.conv_bias[k];
+  Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> res(out.data.data(), L.n_out, n_pos);
+  res.noalias() = L.conv_matrix * cols;  // map-major output, no scatter
+  for (int k = 0; k < L.n_out; ++k) res.row(k).array() += L.conv_bias[static_cast<std::size_t>(k)];
   return out;
 }
 
@@ -101,10 +96,9 @@ Tensor cnn_forward(const CNN& cnn, Tensor x) {
         const int hw = x.h * x.w;
         for (int c = 0; c < x.c; ++c) {
           const float s = L.slopes[c];
-          for (int i = 0; i < hw; ++i) {
-            float& v = x.data[static_cast<std::size_t>(c) * hw + i];
-            if (v < 0) v *= s;
-          }
+          float* v = x.data.data() + static_cast<std::size_t>(c) * hw;
+          // Branch-free so that it vectorises: v >= 0 -> v, v < 0 -> s * v.
+          for (int i = 0; i < hw; ++i) v[i] = std::max(v[i], 0.f) + s * std::min(v[i], 0.f);
         }
         break;
       }

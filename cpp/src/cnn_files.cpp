@@ -27,6 +27,13 @@ void read_conv(BinaryReader& in, CNNLayer& L) {
       }
       L.kernels.push_back(std::move(kern));
     }
+  L.conv_matrix.resize(L.n_out, L.n_in * L.kh * L.kw);
+  for (int i = 0; i < L.n_in; ++i)
+    for (int k = 0; k < L.n_out; ++k) {
+      const auto& ker = L.kernels[static_cast<std::size_t>(i) * L.n_out + k];
+      for (int ky = 0; ky < L.kh; ++ky)
+        for (int kx = 0; kx < L.kw; ++kx) L.conv_matrix(k, (i * L.kh + ky) * L.kw + kx) = ker(ky, kx);
+    }
 }
 
 // bias (out x 1), weights stored in x out: kept as out x in.

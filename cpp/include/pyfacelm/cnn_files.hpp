@@ -17,6 +17,7 @@ struct CNNLayer {
   int n_in = 0, n_out = 0, kh = 0, kw = 0;
   std::vector<float> conv_bias;
   std::vector<RowMatrix<float>> kernels;
+  RowMatrix<float> conv_matrix;  // n_out x (n_in * kh * kw): the kernels as one GEMM operand
   // MaxPool: window and stride.
   int pool_kx = 2, pool_ky = 2, pool_sx = 2, pool_sy = 2;
   // FullyConnected: weights out x in, bias out.
