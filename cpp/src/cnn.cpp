@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "pyfacelm/errors.hpp"
+#include "simd.hpp"
 
 namespace pyfacelm {
 
@@ -34,7 +35,11 @@ Tensor conv(const CNNLayer& L, const Tensor& in) {
       }
   Tensor out(L.n_out, oh, ow);
   Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> res(out.data.data(), L.n_out, n_pos);
-  res.noalias() = L.conv_matrix * cols;  // map-major output, no scatter
+  if (simd::has_avx2_fma()) {
+    simd::gemm_avx2(L.n_out, n_pos, d, L.conv_matrix.data(), cols.data(), out.data.data());
+  } else {
+    res.noalias() = L.conv_matrix * cols;  // map-major output, no scatter
+  }
   for (int k = 0; k < L.n_out; ++k) res.row(k).array() += L.conv_bias[static_cast<std::size_t>(k)];
   return out;
 }
