@@ -28,35 +28,41 @@ void CCNFResponder::response(const float* aoi, int win, ResponseMap& out,
                              const std::vector<SigmaComponentSet>& sets) const {
   const int h = height, w = width, aoi_w = win + w - 1;
   const int n_pos = win * win, dim = 1 + w * h;
-  // Normalised im2col; column index x * win + y, window flattened column-major.
-  Eigen::MatrixXf X(dim, n_pos);
+  // Normalised im2col: one row per output position (x-major: row x * win + y), holding
+  // 1 and the h x w window, mean-free and scaled to unit L2 norm (norm 0 -> 1).
+  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> X(n_pos, dim);
   const float inv_count = 1.f / static_cast<float>(w * h);
   for (int x = 0; x < win; ++x) {
     for (int y = 0; y < win; ++y) {
-      float* col = X.col(x * win + y).data();
+      float* row = X.row(x * win + y).data();
       float sum = 0.f;
-      for (int yy = 0; yy < h; ++yy)
-        for (int xx = 0; xx < w; ++xx) sum += aoi[(y + yy) * aoi_w + x + xx];
+      for (int yy = 0; yy < h; ++yy) {
+        const float* src = aoi + (y + yy) * aoi_w + x;
+        float* dst = row + 1 + yy * w;
+        for (int xx = 0; xx < w; ++xx) {
+          dst[xx] = src[xx];
+          sum += src[xx];
+        }
+      }
       const float mean = sum * inv_count;
       float ssq = 0.f;
-      for (int xx = 0; xx < w; ++xx)
-        for (int yy = 0; yy < h; ++yy) {
-          const float v = aoi[(y + yy) * aoi_w + x + xx] - mean;
-          col[1 + xx * h + yy] = v;
-          ssq += v * v;
-        }
+      for (int k = 1; k < dim; ++k) {
+        row[k] -= mean;
+        ssq += row[k] * row[k];
+      }
       float norm = std::sqrt(ssq);
       if (norm == 0.f) norm = 1.f;
-      col[0] = 1.f;
-      for (int k = 1; k < dim; ++k) col[k] /= norm;
+      row[0] = 1.f;
+      for (int k = 1; k < dim; ++k) row[k] /= norm;
     }
   }
-  const Eigen::MatrixXf Q = weights * X;  // neurons x positions
-  Eigen::VectorXf r(n_pos);               // y-major
+  const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Q = X * weights.transpose();  // positions x neurons
+  Eigen::VectorXf r(n_pos);  // y-major
   for (int x = 0; x < win; ++x)
     for (int y = 0; y < win; ++y) {
+      const float* q = Q.row(x * win + y).data();
       float acc = 0.f;
-      for (Eigen::Index k = 0; k < Q.rows(); ++k) acc += two_alpha[k] / (1.f + std::exp(-Q(k, x * win + y)));
+      for (Eigen::Index k = 0; k < Q.cols(); ++k) acc += two_alpha[k] / (1.f + std::exp(-q[k]));
       r[y * win + x] = acc;
     }
   Eigen::VectorXf smoothed;

@@ -95,11 +95,13 @@ ScaleExperts load_ccnf(const std::string& path, const std::vector<int>& windows)
       int k = 0;
       for (const auto& n : e.neurons) {
         if (!(n.alpha > 1e-4)) continue;
-        // Fold bias and norm weight into one row; template flattened column-major.
+        // Fold bias and norm weight into one row; template flattened row by row (the
+        // order of a dot product does not matter beyond rounding, and rows are contiguous in
+        // the image, so the windows can be copied instead of gathered).
         r.weights(k, 0) = static_cast<float>(n.bias);
-        for (int xx = 0; xx < e.width; ++xx)
-          for (int yy = 0; yy < e.height; ++yy)
-            r.weights(k, 1 + xx * e.height + yy) = static_cast<float>(n.norm_weights * n.weights(yy, xx));
+        for (int yy = 0; yy < e.height; ++yy)
+          for (int xx = 0; xx < e.width; ++xx)
+            r.weights(k, 1 + yy * e.width + xx) = static_cast<float>(n.norm_weights * n.weights(yy, xx));
         r.two_alpha[k] = static_cast<float>(2.0 * n.alpha);
         ++k;
       }

@@ -19,7 +19,7 @@ using ResponseMap = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::
 // A CCNF expert ready to evaluate (SPEC §3.5).
 struct CCNFResponder {
   int width = 0, height = 0;
-  RowMatrix<float> weights;      // K x (1 + w*h): [bias, norm_weight * template (column-major)]
+  RowMatrix<float> weights;      // K x (1 + w*h): [bias, norm_weight * template (row by row)]
   Eigen::VectorXf two_alpha;     // 2 * alpha of the neurons with alpha > 1e-4, matching `weights` rows
   double alpha_sum = 0;          // over all neurons (enters Sigma)
   std::vector<double> betas;
