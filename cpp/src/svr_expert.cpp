@@ -25,23 +25,40 @@ void ccoeff_normed(const std::vector<double>& img, int a, const RowMatrix<float>
   }
   out.assign(static_cast<std::size_t>(win * win), 1.0);
   if (tvar < DBL_EPSILON) return;  // flat template: OpenCV returns 1 everywhere
+  // Window sums and sums of squares from integral images (as OpenCV does, in double).
+  const int ia = a + 1;
+  std::vector<double> S1(static_cast<std::size_t>(ia) * ia, 0.0), S2(S1.size(), 0.0);
+  for (int y = 0; y < a; ++y)
+    for (int x = 0; x < a; ++x) {
+      const double v = img[static_cast<std::size_t>(y) * a + x];
+      const std::size_t i = static_cast<std::size_t>(y + 1) * ia + x + 1;
+      S1[i] = v + S1[i - 1] + S1[i - ia] - S1[i - ia - 1];
+      S2[i] = v * v + S2[i - 1] + S2[i - ia] - S2[i - ia - 1];
+    }
+  auto box = [&](const std::vector<double>& I, int y, int x) {
+    const std::size_t y0 = static_cast<std::size_t>(y) * ia, y1 = static_cast<std::size_t>(y + h) * ia;
+    return I[y1 + x + w] - I[y1 + x] - I[y0 + x + w] + I[y0 + x];
+  };
   for (int y = 0; y < win; ++y)
     for (int x = 0; x < win; ++x) {
-      double num = 0, s = 0, s2 = 0;
-      for (int yy = 0; yy < h; ++yy)
-        for (int xx = 0; xx < w; ++xx) {
-          const double v = img[(y + yy) * a + x + xx];
-          num += t[yy * w + xx] * v;
-          s += v;
-          s2 += v * v;
-        }
+      double acc[4] = {0, 0, 0, 0};
+      for (int yy = 0; yy < h; ++yy) {
+        const double* row = &img[static_cast<std::size_t>(y + yy) * a + x];
+        const double* trow = &t[static_cast<std::size_t>(yy) * w];
+        int xx = 0;
+        for (; xx + 4 <= w; xx += 4)
+          for (int j = 0; j < 4; ++j) acc[j] += trow[xx + j] * row[xx + j];
+        for (; xx < w; ++xx) acc[0] += trow[xx] * row[xx];
+      }
+      const double num = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+      const double s = box(S1, y, x), s2 = box(S2, y, x);
       const double wvar = std::max(0.0, s2 - s * s / n);
       const double denom = std::sqrt(tvar * wvar);
       double c;
       if (std::fabs(num) < denom) c = num / denom;
       else if (std::fabs(num) < denom * 1.125) c = num > 0 ? 1.0 : -1.0;
       else c = 0.0;
-      out[y * win + x] = c;
+      out[static_cast<std::size_t>(y) * win + x] = c;
     }
 }
 
