@@ -23,8 +23,8 @@ struct CCNFResponder {
   Eigen::VectorXf two_alpha;     // 2 * alpha of the neurons with alpha > 1e-4, matching `weights` rows
   double alpha_sum = 0;          // over all neurons (enters Sigma)
   std::vector<double> betas;
-  // window -> Sigma_win (win^2 x win^2); shared by experts with identical CRF parameters
-  // (the mirrored views of a file), computed once at load.
+  // window -> lower Cholesky factor of Sigma_win^-1 (win^2 x win^2); shared by experts
+  // with identical CRF parameters (the mirrored views of a file), computed once at load.
   std::shared_ptr<const std::map<int, Eigen::MatrixXf>> sigma;
   double confidence = 0;
   int n_neurons = 0;
