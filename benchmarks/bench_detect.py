@@ -63,6 +63,25 @@ def main() -> int:
             by_size.setdefault(size, []).append(ratio)
         o_ms = o * 1e3 if o else float("nan")
         print(f"{key:34s} {size:>10s} {t * 1e3:8.2f} {o_ms:8.2f} {ratio:6.3f} {tp * 1e3:11.2f}")
+    # 1920x1080: the original's figure is for one image of that size outside the samples; ours
+    # is a 1920x1080 frame built from the samples (faces at several sizes), so compare loosely.
+    big_ref = min(
+        (
+            r[run]["1920x1080"]["median_of_medians_s"]
+            for r in rounds("mtcnn_by_image_size")
+            for run in r
+            if "1920x1080" in r[run]
+        ),
+        default=None,
+    )
+    if big_ref:
+        base = cv2.imread(str(SAMPLES / "sample6.jpg"))
+        big = cv2.resize(base[:1092, :1942], (1920, 1080))
+        t = time_call(lambda: det.detect_faces(big), repeats=args.repeats)
+        ms, ref_ms = t * 1e3, big_ref * 1e3
+        print(
+            f"1920x1080 frame: {ms:.2f} ms vs original {ref_ms:.2f} ms -> ratio {t / big_ref:.3f}"
+        )
     print(f"median ratio over images: {median(ratios):.3f}")
     for size in ("640x480", "1942x1944", "2048x1366"):
         if size in by_size:
