@@ -14,22 +14,16 @@ import json
 import os
 import sys
 import time
-from statistics import median
 
 import cv2
-from _common import REFERENCE, SAMPLES, rounds
+from _common import REFERENCE, SAMPLES, rounds, time_call
 
 import pyfacelm
 from pyfacelm import _clnf
 
 
 def timed(fn, repeats: int) -> float:
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return median(out)
+    return time_call(fn, repeats=repeats, warmup=0)
 
 
 def main() -> int:

@@ -147,6 +147,25 @@ bool crop_input(const Planes& img, const Candidate& c, int size, Tensor& out) {
 
 float face_probability(float a, float b) { return 1.f / (1.f + std::exp(a - b)); }
 
+// §7.2 stages 2-3: score each box's crop; keep those >= threshold with the new score and
+// regression (the box itself is unchanged until apply_correction).
+std::vector<Candidate> refine(const CNN& net, const Planes& img, const std::vector<Candidate>& boxes, int size,
+                              float threshold) {
+  std::vector<Candidate> kept;
+  Tensor input;
+  for (const auto& c : boxes) {
+    if (!crop_input(img, c, size, input)) continue;
+    const Tensor o = cnn_forward(net, std::move(input));
+    const float prob = face_probability(o.data[0], o.data[1]);
+    if (!(prob >= threshold)) continue;
+    Candidate k = c;
+    k.score = prob;
+    for (int j = 0; j < 4; ++j) k.reg[j] = o.data[static_cast<std::size_t>(2 + j)];
+    kept.push_back(k);
+  }
+  return kept;
+}
+
 }  // namespace
 
 MTCNN MTCNN::load(const std::string& detector_file) {
@@ -191,34 +210,13 @@ std::vector<FaceBox> MTCNN::detect(const ImageView& image, const MTCNNSettings& 
   rectify(proposals);
 
   // Stage 2: RNet on 24x24 crops.
-  std::vector<Candidate> kept;
-  Tensor input;
-  for (const auto& c : proposals) {
-    if (!crop_input(img, c, 24, input)) continue;
-    const Tensor o = cnn_forward(nets_.rnet, std::move(input));
-    const float prob = face_probability(o.data[0], o.data[1]);
-    if (!(prob >= s.t2)) continue;
-    Candidate k = c;
-    k.score = prob;
-    for (int j = 0; j < 4; ++j) k.reg[j] = o.data[static_cast<std::size_t>(2 + j)];
-    kept.push_back(k);
-  }
+  std::vector<Candidate> kept = refine(nets_.rnet, img, proposals, 24, s.t2);
   kept = nms(kept, 0.7f, false);
   apply_correction(kept, false);
   rectify(kept);
 
   // Stage 3: ONet on 48x48 crops.
-  std::vector<Candidate> final_boxes;
-  for (const auto& c : kept) {
-    if (!crop_input(img, c, 48, input)) continue;
-    const Tensor o = cnn_forward(nets_.onet, std::move(input));
-    const float prob = face_probability(o.data[0], o.data[1]);
-    if (!(prob >= s.t3)) continue;
-    Candidate k = c;
-    k.score = prob;
-    for (int j = 0; j < 4; ++j) k.reg[j] = o.data[static_cast<std::size_t>(2 + j)];
-    final_boxes.push_back(k);
-  }
+  std::vector<Candidate> final_boxes = refine(nets_.onet, img, kept, 48, s.t3);
   apply_correction(final_boxes, true);
   final_boxes = nms(final_boxes, 0.7f, true);
 

@@ -6,7 +6,6 @@ interrupted download resumes (HTTP range request) or restarts cleanly.
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import shutil
@@ -18,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .models import cache_dir, manifest, model_sets
+from .models import _sha256, cache_dir, manifest, model_sets
 
 __all__ = [
     "ACCEPT_ENV",
@@ -69,14 +68,6 @@ def files_for_sets(sets: Iterable[str]) -> list[dict[str, Any]]:
         if s in ("clnf", "clnf_wild", "clm", "clm_wild", "ceclm"):
             wanted += model_sets()["mtcnn"]
     return [entries[p] for p in dict.fromkeys(wanted)]
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _verified(path: Path, entry: dict[str, Any]) -> bool:
