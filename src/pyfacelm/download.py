@@ -33,12 +33,12 @@ ACCEPT_ENV = "PYFACELM_ACCEPT_OPENFACE_LICENSE"
 
 LICENSE_SUMMARY = """\
 OpenFace's model files are NOT part of pyfacelm. They are licensed by their owners
-(Carnegie Mellon University and the University of Cambridge) under OpenFace's licence:
+(OpenFace's authors and their universities) under OpenFace's licence:
   * academic or non-profit, non-commercial research use only;
   * no redistribution of the model files;
   * commercial use needs a licence from the owners;
   * some models were trained on data sets with their own terms.
-Full text: https://github.com/TadasBaltrusaitis/OpenFace/blob/master/OpenFace-license.txt"""
+Full text: the licence file at https://github.com/TadasBaltrusaitis/OpenFace"""
 
 _CHUNK = 1 << 16
 
