@@ -15,6 +15,11 @@ REFERENCE = SHARED / "reference"
 SAMPLES = SHARED / "openface" / "samples"
 
 
+def model_dir() -> str:
+    """OpenFace's model folder: $PYFACELM_MODEL_DIR, else ../shared/openface/model."""
+    return os.environ.get("PYFACELM_MODEL_DIR", str(SAMPLES.parent / "model"))
+
+
 def timings() -> dict:
     return json.loads((REFERENCE / "timings.json").read_text())
 

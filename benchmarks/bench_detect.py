@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from statistics import median
 
 import cv2
-from _common import REFERENCE, SAMPLES, rounds, single_thread_note, time_call
+from _common import REFERENCE, SAMPLES, model_dir, rounds, single_thread_note, time_call
 
 import pyfacelm
 
@@ -37,8 +36,8 @@ def main() -> int:
     )
     ap.add_argument("--repeats", type=int, default=10)
     args = ap.parse_args()
-    model_dir = os.environ.get("PYFACELM_MODEL_DIR", str(SAMPLES.parent / "model"))
-    det = pyfacelm.CLNFDetector("clnf", model_dir)
+    models = model_dir()
+    det = pyfacelm.CLNFDetector("clnf", models)
     orig = original_mtcnn_times()
     ref = json.loads((REFERENCE / "images_clnf.json").read_text())
     print(f"pyfacelm {pyfacelm.__version__}, {single_thread_note()}")

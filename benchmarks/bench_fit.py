@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections import defaultdict
 from statistics import median
 
 import cv2
-from _common import REFERENCE, SAMPLES, rounds, single_thread_note, time_call
+from _common import REFERENCE, SAMPLES, model_dir, rounds, single_thread_note, time_call
 
 import pyfacelm
 
@@ -47,11 +46,11 @@ def main() -> int:
         "--profile", action="store_true", help="run under cProfile and print the top entries"
     )
     args = ap.parse_args()
-    model_dir = os.environ.get("PYFACELM_MODEL_DIR", str(SAMPLES.parent / "model"))
-    print(f"pyfacelm {pyfacelm.__version__}, {single_thread_note()}, models from {model_dir}")
+    models = model_dir()
+    print(f"pyfacelm {pyfacelm.__version__}, {single_thread_note()}, models from {models}")
     ratios = {}
     for model in args.models:
-        det = pyfacelm.CLNFDetector(model, model_dir)
+        det = pyfacelm.CLNFDetector(model, models)
         ref = json.loads((REFERENCE / f"images_{model}.json").read_text())
         orig = original_face_times(model)
         ours, theirs, per_face = [], [], []
@@ -76,7 +75,7 @@ def main() -> int:
         import cProfile
         import pstats
 
-        det = pyfacelm.CLNFDetector(args.models[0], model_dir)
+        det = pyfacelm.CLNFDetector(args.models[0], models)
         img = cv2.imread(str(SAMPLES / "sample1.jpg"))
         box = json.loads((REFERENCE / f"images_{args.models[0]}.json").read_text())["sample1.jpg"][
             "faces"

@@ -16,7 +16,7 @@ import sys
 import time
 
 import cv2
-from _common import REFERENCE, SAMPLES, rounds, time_call
+from _common import REFERENCE, SAMPLES, model_dir, rounds, time_call
 
 import pyfacelm
 from pyfacelm import _clnf
@@ -32,24 +32,24 @@ def main() -> int:
     )
     ap.add_argument("--repeats", type=int, default=10)
     args = ap.parse_args()
-    model_dir = os.environ.get("PYFACELM_MODEL_DIR", str(SAMPLES.parent / "model"))
+    models = model_dir()
     load = rounds("load")
     ref = json.loads((REFERENCE / "images_clnf.json").read_text())
     img = cv2.imread(str(SAMPLES / "sample1.jpg"))
     box = ref["sample1.jpg"]["faces"][0]["bbox"]
     for model, main_file in (("clnf", "main_clnf_general.txt"), ("clm", "main_clm_general.txt")):
-        ours = timed(lambda f=main_file: _clnf.CLNFModel(os.path.join(model_dir, f)), args.repeats)
+        ours = timed(lambda f=main_file: _clnf.CLNFModel(os.path.join(models, f)), args.repeats)
         orig = min(r[model]["clnf_model_load_median_s"] for r in load if model in r)
         ms, ref_ms = ours * 1e3, orig * 1e3
         print(f"{model} load: {ms:6.1f} ms, original {ref_ms:6.1f} ms, ratio {ours / orig:.2f}")
-    path = os.path.join(model_dir, "mtcnn_detector", "MTCNN_detector.txt")
+    path = os.path.join(models, "mtcnn_detector", "MTCNN_detector.txt")
     ours = timed(lambda: _clnf.MTCNN(path), args.repeats)
     orig = min(r["clnf"]["mtcnn_load_median_s"] for r in load if "clnf" in r)
     print(
         f"mtcnn load: {ours * 1e3:6.1f} ms, original {orig * 1e3:6.1f} ms, ratio {ours / orig:.2f}"
     )
     for model in ("clnf", "clm"):
-        det = pyfacelm.CLNFDetector(model, model_dir)
+        det = pyfacelm.CLNFDetector(model, models)
         t0 = time.perf_counter()
         det.fit(img, box)
         first = time.perf_counter() - t0

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-from _common import SAMPLES
+from _common import SAMPLES, model_dir
 
 import pyfacelm
 from pyfacelm.video import iter_video
@@ -28,9 +28,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2, 4, 8])
     ap.add_argument("--model", default="clnf")
     args = ap.parse_args()
-    det = pyfacelm.CLNFDetector(
-        args.model, os.environ.get("PYFACELM_MODEL_DIR", str(SAMPLES.parent / "model"))
-    )
+    det = pyfacelm.CLNFDetector(args.model, model_dir())
     frames = [f for _, f in zip(range(args.frames), iter_video(SAMPLES / "2015-10-15-15-14.avi"))]
     base = None
     cpus = os.cpu_count() or 1

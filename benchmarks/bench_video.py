@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from statistics import median
 
-from _common import REFERENCE, SAMPLES, rounds, single_thread_note
+from _common import REFERENCE, SAMPLES, model_dir, rounds, single_thread_note
 
 import pyfacelm
 from pyfacelm.video import iter_video
@@ -42,14 +41,14 @@ def main() -> int:
     ap.add_argument("--models", nargs="+", default=["clnf", "clm"])
     ap.add_argument("--passes", type=int, default=3)
     args = ap.parse_args()
-    model_dir = os.environ.get("PYFACELM_MODEL_DIR", str(SAMPLES.parent / "model"))
+    models = model_dir()
     print(f"pyfacelm {pyfacelm.__version__}, {single_thread_note()}")
     cols = ("video", "model", "fps", "ours ms", "orig ms", "ratio", "py overhead")
     widths = (-18, -5, 7, 8, 8, 6, 12)
     print(" ".join(f"{c:<{-w}s}" if w < 0 else f"{c:>{w}s}" for c, w in zip(cols, widths)))
     all_ratios = []
     for model in args.models:
-        det = pyfacelm.CLNFDetector(model, model_dir)
+        det = pyfacelm.CLNFDetector(model, models)
         for name in VIDEOS:
             ref = json.loads(
                 (REFERENCE / f"video_{name}{'' if model == 'clnf' else '_clm'}.json").read_text()
