@@ -4,8 +4,10 @@
 #include <chrono>
 #include <mutex>
 
-#include "face_output.hpp"
-#include "pyfacelm/tracker.hpp"
+#include "common.hpp"
+#include "fitting/face_box.hpp"
+#include "fitting/face_result.hpp"
+#include "tracking/tracker.hpp"
 
 namespace pyfacelm::py_bindings {
 
@@ -44,30 +46,23 @@ void bind_tracker(py::module_& m) {
             ImageArg img = image_from_python(frame, color, "frame");
             const Intrinsics K = intrinsics_arg(intrinsics, img.view.cols, img.view.rows);
             const CLNF& model = t.model_ref.cast<const CLNF&>();
-            std::vector<TrackedResult> res;
-            std::vector<FaceOutputs> outs;
+            std::vector<FaceResult> faces;
             double core_seconds = 0;
             {
               py::gil_scoped_release release;
               std::lock_guard<std::mutex> lock(t.busy);
               const auto t0 = std::chrono::steady_clock::now();
               const GrayImage gray = to_gray(img.view);
-              res = t.tracker->update(img.view, gray);
-              for (const auto& r : res) outs.push_back(face_outputs(model, r.face->fit, K));
+              for (const TrackedResult& r : t.tracker->update(img.view, gray)) {
+                const TrackedFace& f = *r.face;
+                // A tracked face reports the tight box of its landmarks.
+                FaceResult fr = face_result(model, f.fit, K, landmark_box(f.fit.main.landmarks), r.success);
+                fr.face_id = f.id;
+                fr.tracking_initialised = f.tracking_initialised;
+                fr.failures_in_a_row = f.failures_in_a_row;
+                faces.push_back(std::move(fr));
+              }
               core_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            }
-            py::list faces;
-            for (std::size_t i = 0; i < res.size(); ++i) {
-              const auto& f = *res[i].face;
-              const int n = model.main().n_points();
-              const auto& L = f.fit.main.landmarks;
-              const double x0 = L.head(n).minCoeff(), y0 = L.tail(n).minCoeff();
-              const Eigen::Vector4d box(x0, y0, L.head(n).maxCoeff() - x0, L.tail(n).maxCoeff() - y0);
-              py::dict d = face_dict(model, f.fit, outs[i], box, res[i].success);
-              d["face_id"] = f.id;
-              d["tracking_initialised"] = f.tracking_initialised;
-              d["failures_in_a_row"] = f.failures_in_a_row;
-              faces.append(d);
             }
             const TrackEvent& e = t.tracker->last_event();
             py::dict ev;
@@ -76,7 +71,7 @@ void bind_tracker(py::module_& m) {
             ev["face_found"] = e.face_found;
             ev["restored_previous"] = e.restored_previous;
             ev["core_seconds"] = core_seconds;
-            return py::make_tuple(faces, ev);
+            return py::make_tuple(py::cast(std::move(faces)), ev);
           },
           py::arg("frame"), py::arg("color") = "bgr", py::arg("intrinsics") = py::none());
 }

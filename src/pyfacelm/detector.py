@@ -124,8 +124,8 @@ class CLNFDetector:
             TypeError, ValueError: bad image (dtype, shape, empty), box (NaN/inf, non-positive
                 size, entirely outside the image) or intrinsics.
         """
-        d = self._core.fit(image, box, color=color, intrinsics=intrinsics, multi_view=multi_view)
-        return Face._from_core(d)
+        r = self._core.fit(image, box, color=color, intrinsics=intrinsics, multi_view=multi_view)
+        return Face._from_core(r)
 
     def _face_detector(self) -> _clnf.MTCNN:
         # Loaded on first use (once, under a lock): fitting from boxes does not need it.

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import _clnf
+
 __all__ = ["Face"]
 
 
@@ -52,21 +54,21 @@ class Face:
     face_id: int | None = field(default=None)
 
     @classmethod
-    def _from_core(cls, d: dict[str, Any], face_id: int | None = None) -> Face:
-        eyes = d.get("eye_landmarks")
+    def _from_core(cls, r: _clnf.FaceResult) -> Face:
+        eyes = r.eye_landmarks
         return cls(
-            landmarks=_frozen(d["landmarks"], np.float32),
-            landmarks_3d=_frozen(d["landmarks_3d"], np.float32),
+            landmarks=_frozen(r.landmarks, np.float32),
+            landmarks_3d=_frozen(r.landmarks_3d, np.float32),
             eye_landmarks=None if eyes is None else _frozen(eyes, np.float32),
-            params_global=_frozen(d["params_global"], np.float64),
-            params_local=_frozen(d["params_local"], np.float64),
-            pose=_frozen(d["pose"], np.float64),
-            confidence=float(d["confidence"]),
-            success=bool(d["success"]),
-            model_likelihood=float(d["model_likelihood"]),
-            box=_frozen(d["box"], np.float64),
-            view=int(d["view"]),
-            face_id=face_id,
+            params_global=_frozen(r.params_global, np.float64),
+            params_local=_frozen(r.params_local, np.float64),
+            pose=_frozen(r.pose, np.float64),
+            confidence=float(r.confidence),
+            success=bool(r.success),
+            model_likelihood=float(r.model_likelihood),
+            box=_frozen(r.box, np.float64),
+            view=int(r.view),
+            face_id=r.face_id,
         )
 
     def to_dict(self) -> dict[str, Any]:

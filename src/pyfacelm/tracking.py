@@ -75,7 +75,7 @@ class Tracker:
         """
         faces, event = self._core.update(frame, color=color, intrinsics=intrinsics)
         self._last_event = event
-        return [Face._from_core(d, face_id=int(d["face_id"])) for d in faces]
+        return [Face._from_core(r) for r in faces]
 
     def reset(self) -> None:
         """Forget all faces: the next frame starts a new stream."""
