@@ -54,7 +54,8 @@ class Face:
     face_id: int | None = field(default=None)
 
     @classmethod
-    def _from_core(cls, r: _clnf.FaceResult) -> Face:
+    def from_native(cls, r: _clnf.FaceResult) -> Face:
+        """A Face from the compiled core's result (arrays copied and made read-only)."""
         eyes = r.eye_landmarks
         return cls(
             landmarks=_frozen(r.landmarks, np.float32),

@@ -37,7 +37,7 @@ class Tracker:
         self._detector = detector
         self._max_faces = max_faces
         self._core = _clnf.Tracker(
-            detector._core, detector._face_detector(), 0 if max_faces is None else max_faces
+            detector.native_model, detector.face_detector, 0 if max_faces is None else max_faces
         )
         self._last_event: dict[str, Any] = {}
 
@@ -75,7 +75,7 @@ class Tracker:
         """
         faces, event = self._core.update(frame, color=color, intrinsics=intrinsics)
         self._last_event = event
-        return [Face._from_core(r) for r in faces]
+        return [Face.from_native(r) for r in faces]
 
     def reset(self) -> None:
         """Forget all faces: the next frame starts a new stream."""
