@@ -22,6 +22,37 @@ REFERENCE = SHARED / "reference"
 SAMPLES = SHARED / "openface" / "samples"
 
 
+# Slow tests (long fuzz runs, memory growth) and wheel tests (build, repair and install a wheel)
+# take minutes: the default `pytest tests` leaves them out, `--all` (what .ci/run passes) runs them.
+OPT_IN_MARKS = ("slow", "wheel")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--all",
+        action="store_true",
+        default=False,
+        help="also run the slow and wheel-building tests (left out by default)",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if config.getoption("--all"):
+        return "all tests selected (--all)"
+    return "slow and wheel tests left out: pass --all to run them (CI does)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--all"):
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if any(item.get_closest_marker(m) for m in OPT_IN_MARKS) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _model_dir() -> Path | None:
     try:
         return pyfacelm.find_model_dir()
