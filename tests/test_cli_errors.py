@@ -44,7 +44,7 @@ TABLE = [
     ("video-no-camera", ["video", "7"], 1, "camera 7"),
     ("video-url-refused", ["video", "http://127.0.0.1:9/x.avi"], 1, "cannot open stream"),
     ("video-max-faces-neg", ["video", "{vid}", "--max-faces", "-1"], 2, "--max-faces"),
-    ("video-max-faces-text", ["video", "{vid}", "--max-faces", "all"], 2, "--max-faces"),
+    ("video-max-faces-text", ["video", "{vid}", "--max-faces", "many"], 2, "--max-faces"),
     ("video-draw-is-folder", ["video", "{vid}", "--draw", "{tmp}"], 2, "is a folder"),
     ("video-draw-no-folder", ["video", "{vid}", "--draw", "{tmp}/no/x.mp4"], 1, "does not exist"),
     ("video-out-no-folder", ["video", "{vid}", "-o", "{tmp}/no/x.csv"], 1, "cannot write"),
@@ -55,7 +55,7 @@ TABLE = [
     ("models-bad-action", ["models", "fetch"], 2, "invalid choice"),
     ("models-import-no-path", ["models", "import", "--dir", "{tmp}/m"], 2, "needs the path"),
     ("models-import-nowhere", ["models", "import", "{tmp}/nope", "--dir", "{tmp}/m"], 1, "neither"),
-    ("models-verify-missing-dir", ["models", "verify", "--dir", "{tmp}/nope"], 1, "looked in"),
+    ("models-verify-missing-dir", ["models", "verify", "--dir", "{tmp}/nope"], 1, "Looked in"),
     ("models-download-bad-set", ["models", "download", "--set", "zzz"], 2, "invalid choice"),
     (
         "models-download-no-consent",
@@ -136,6 +136,7 @@ def test_first_missing_models_error_names_both_ways_to_get_them(tmp_path, sample
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert r.stderr.count("\n") == 1
     assert "pyfacelm models download" in r.stderr and "pyfacelm models import" in r.stderr
+    assert "--model-dir DIR" in r.stderr and "model_dir=" not in r.stderr
 
 
 def test_output_into_a_closed_pipe_stops_quietly(model_dir, samples_dir):

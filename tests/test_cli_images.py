@@ -102,12 +102,23 @@ def test_sixty_photos_stream_with_bounded_memory_past_a_corrupt_file(env, model_
     by_image = image_rows(rows)
     assert sorted(by_image) == sorted(str(photos / p.name) for p in originals)
     success = head.index("success")
+    faceless = 0
     for name, rs in by_image.items():
-        # One row per face (numbered 0..n-1), or one success-0 row for an image without a face.
+        # One row per face (numbered 0..n-1), or one row of zeros with success 0 for an image
+        # without a face.
         assert [r[1] for r in rs] == [str(i) for i in range(len(rs))], name
-        if len(rs) == 1 and rs[0][2] == "0.000":
-            assert rs[0][success] == "0" and set(rs[0][success + 1 :]) <= {"0"}
-    assert peak_mb < 150, f"peak RSS {peak_mb:.0f} MB"
+        empty = [set(r[success + 1 :]) == {"0"} for r in rs]
+        if any(empty):
+            assert empty == [True] and rs[0][2:4] == ["0.000", "0"], name
+            faceless += 1
+    assert 0 < faceless < 60 and len(rows) > 60  # both kinds occur in this folder
+    # Memory does not grow with the number of images: the whole folder peaks where its largest
+    # photo (4220x2373, 30 MB decoded, plus about as much again inside OpenCV's decoder) alone
+    # does, on top of about 90 MB for Python, numpy, OpenCV and the loaded models.
+    largest = max(originals, key=lambda p: p.stat().st_size if p.suffix == ".jpg" else 0)
+    alone_mb, rc1, _ = peak_rss_mb_of(["image", str(largest), "-o", str(tmp_path / "1.csv")], env)
+    assert rc1 == 0
+    assert peak_mb < alone_mb + 8 and peak_mb < 160, (peak_mb, alone_mb)
     # The rows of a few images match the API (same detector, same numbers).
     from pyfacelm import CLNFDetector
 
@@ -144,7 +155,7 @@ def test_csv_edge_cases_header_only_faceless_rows_and_sep(env, samples_dir, tmp_
     seq.mkdir()
     for i in range(3):
         cv2.imwrite(str(seq / f"{i}.png"), np.full((120, 160, 3), 127, np.uint8))
-    r = run_cli("video", str(seq), "--max-faces", "0", "-o", str(out), env=env)
+    r = run_cli("video", str(seq), "--max-faces", "2", "-o", str(out), env=env)
     assert r.returncode == 0, r.stderr
     head, rows = read_csv(out)
     assert head[:2] == ["frame", "face_id"] and rows == []

@@ -29,7 +29,7 @@ def section(title: str) -> str:
 def test_parity_and_performance_sections_are_reproducible_from_a_checkout():
     for title in ("Parity with OpenFace", "Performance"):
         body = section(title)
-        assert "../shared" not in body and "2-core machine" not in body, title
+        assert "../shared" not in body and "this 2-core machine" not in body, title
         assert "python benchmarks/" in body or "pytest" in body, title  # the reproducing command
     assert "single thread" in section("Performance").lower()
 
