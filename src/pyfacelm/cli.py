@@ -220,7 +220,7 @@ def cmd_video(args: argparse.Namespace) -> int:
     out, close = _open_output(args.output)
     writer_video = None
     progress = Progress("frames", source.frame_count, enabled=_show_progress(args))
-    n = 0
+    n = written = 0  # frames read; frames whose rows are in the CSV
     try:
         csv = CsvWriter(out, sequence=True, n_modes=det._core.n_modes, sep=args.sep)
         frames = iter(source)
@@ -242,6 +242,7 @@ def cmd_video(args: argparse.Namespace) -> int:
             else:
                 for f in faces:
                     csv.write_frame(n, ts, f, f.face_id or 0)
+            written = n
             if args.draw:
                 if writer_video is None:
                     h, w = frame.shape[:2]
@@ -258,7 +259,7 @@ def cmd_video(args: argparse.Namespace) -> int:
             raise UserError(f"no frames could be read from {args.video}")
     except KeyboardInterrupt:
         where = f"; {args.output} holds their rows" if close else ""
-        raise Interrupted(f"interrupted after {n} frames{where}") from None
+        raise Interrupted(f"interrupted after {written} frames{where}") from None
     finally:
         progress.close()
         source.close()
