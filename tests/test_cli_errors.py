@@ -23,6 +23,7 @@ TABLE = [
     ("image-no-args", ["image"], 2, "no images given"),
     ("image-missing", ["image", "{tmp}/missing.jpg"], 1, "1 of 1 inputs failed"),
     ("image-garbage", ["image", "{tmp}/garbage.jpg"], 1, "1 of 1 inputs failed"),
+    ("image-given-a-video", ["image", "{vid}"], 1, "1 of 1 inputs failed"),
     ("image-min-face-0", ["image", "{img}", "--min-face", "0"], 2, "--min-face"),
     ("image-min-face-neg", ["image", "{img}", "--min-face", "-5"], 2, "positive"),
     ("image-min-face-nan", ["image", "{img}", "--min-face", "nan"], 2, "positive"),

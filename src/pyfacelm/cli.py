@@ -107,6 +107,9 @@ def _show_progress(args: argparse.Namespace) -> bool:
     return not args.quiet and sys.stderr.isatty()
 
 
+_VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv", ".wmv", ".webm", ".mpg", ".mpeg", ".m4v")
+
+
 def _read_image_quietly(path: str, progress: Progress) -> np.ndarray | OSError:
     """The image (or an OSError) with the decoders' own stderr chatter turned into a warning."""
     from .console import captured_native_stderr
@@ -163,9 +166,11 @@ def cmd_image(args: argparse.Namespace) -> int:
         for done, path in enumerate(inputs.files, start=1):
             img = _read_image_quietly(path, progress)
             if isinstance(img, OSError):
-                progress.warn(str(img))
+                video = Path(path).suffix.lower() in _VIDEO_SUFFIXES
+                progress.warn(str(img) + (" (a video? use `pyfacelm video`)" if video else ""))
                 failed += 1
                 completed = done
+                progress.update(done)
                 continue
             try:
                 faces = det.detect(img, min_face=args.min_face, multi_view=args.multi_view)
@@ -173,6 +178,7 @@ def cmd_image(args: argparse.Namespace) -> int:
                 progress.warn(f"{path}: {e}")
                 failed += 1
                 completed = done
+                progress.update(done)
                 continue
             for i, face in enumerate(faces):
                 writer.write_image_face(path, i, face)
