@@ -357,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pyfacelm",
         description="OpenFace's facial landmark detector, in-process.",
         epilog="Exit codes: 0 ok, 1 an input failed / missing models / cannot write, "
-        "2 bad arguments, 130 interrupted.",
+        "2 bad arguments, 130 interrupted, 141 output pipe closed.",
     )
     ap.add_argument("--version", action="version", version=f"pyfacelm {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)

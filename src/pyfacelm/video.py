@@ -74,7 +74,10 @@ def silenced_opencv() -> Iterator[Any]:
     """
     global _silence_depth, _saved_level
     cv2 = require_cv2()
-    logging = cv2.utils.logging
+    logging = getattr(getattr(cv2, "utils", None), "logging", None)
+    if logging is None:  # an OpenCV without the log-level API: nothing to silence with
+        yield cv2
+        return
     with _silence_lock:
         if _silence_depth == 0:
             _saved_level = int(logging.getLogLevel())
