@@ -315,3 +315,18 @@ def test_fit_landmarks_reproduces_openface_refit(pdm, model_dir, reference):
             np.testing.assert_allclose(pdm.project(g, p), face["landmarks"], atol=0.01)
             checked += 1
     assert checked > 50
+
+
+@pytest.mark.parametrize(
+    "name", ["images_clnf.json", "images_clm.json", "images_clnf_divergent.json"]
+)
+def test_shape_and_projection_are_bit_exact(pdm, reference, name):
+    """S = mean + V p is summed in OpenFace's BLAS order (SPEC §2.1) and projected with its float
+    formula (§2.3): the original's shape_3d_pdm and final landmarks (= CalcShape2D of the final
+    parameters) come out bit for bit from its params_local / params_global, on every face."""
+    for img in reference(name).values():
+        for face in img["faces"]:
+            shape = np.asarray(pdm.shape3d(face["params_local"]), np.float32)
+            np.testing.assert_array_equal(shape, np.float32(face["shape_3d_pdm"]))
+            xy = np.asarray(pdm.project(face["params_global"], face["params_local"]), np.float32)
+            np.testing.assert_array_equal(xy, np.float32(face["landmarks"]))

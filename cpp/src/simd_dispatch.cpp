@@ -15,6 +15,7 @@ bool has_avx2_fma() {
 
 #if !defined(PYFACELM_HAVE_AVX2_KERNELS)
 void gemm_avx2(int, int, int, const float*, const float*, float*) {}
+void shape3d_avx2(int, int, const float*, const float*, const float*, float*) {}
 #endif
 
 }  // namespace pyfacelm::simd
