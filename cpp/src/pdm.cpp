@@ -38,9 +38,11 @@ typename PDM<T>::Vec PDM<T>::shape3d(const Vec& p) const {
 }
 
 // §2.1 in float: every fit step starts here, so the sum is rounded exactly as OpenFace's
-// sgemm rounds it (16 FMA partial sums over k mod 16, added in adjacent pairs, then the
-// mean; matches the reference's shape_3d_pdm bit for bit). Any other order differs in the
-// last bit on ~20 % of coordinates, which the 0.1-px kernel grid can amplify.
+// sgemm rounds it: with 16 or more modes, 16 FMA partial sums over k mod 16 added in
+// adjacent pairs, then the mean (matches the reference's shape_3d_pdm and the 34- and
+// 32-mode models' landmarks bit for bit); with fewer (the 10-mode eye models), one FMA
+// running sum (matches the eye landmarks). Any other order differs in the last bit on
+// ~20 % of coordinates, which the 0.1-px kernel grid can amplify.
 template <>
 typename PDM<float>::Vec PDM<float>::shape3d(const Vec& p) const {
   if (p.size() != n_modes())
@@ -51,9 +53,13 @@ typename PDM<float>::Vec PDM<float>::shape3d(const Vec& p) const {
     simd::shape3d_avx2(rows, m, basis_.data(), p.data(), mean_.data(), s.data());
     return s;
   }
+  const int lanes = m < 16 ? 1 : 16;
   for (int i = 0; i < rows; ++i) {
     float acc[16] = {};
-    for (int k = 0; k < m; ++k) acc[k & 15] = std::fma(basis_(i, k), p[k], acc[k & 15]);
+    for (int k = 0; k < m; ++k) {
+      float& a = acc[lanes == 1 ? 0 : k & 15];
+      a = std::fma(basis_(i, k), p[k], a);
+    }
     for (int w = 1; w < 16; w *= 2)
       for (int l = 0; l < 16; l += 2 * w) acc[l] += acc[l + w];
     s[i] = acc[0] + mean_[i];

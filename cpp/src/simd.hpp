@@ -11,8 +11,8 @@ bool has_avx2_fma();
 void gemm_avx2(int m, int n, int k, const float* A, const float* B, float* C);
 
 // out[i] = mean[i] + sum_k V(i, k) p[k] for a column-major rows x m basis V, summed as
-// OpenFace's BLAS does (SPEC §2.1): 16 fused multiply-add partial sums (k mod 16), added in
-// adjacent pairs, then the mean added (AVX2 + FMA).
+// OpenFace's BLAS does (SPEC §2.1): 16 fused multiply-add partial sums (k mod 16) added in
+// adjacent pairs (one running sum when m < 16), then the mean added (AVX2 + FMA).
 void shape3d_avx2(int rows, int m, const float* V, const float* p, const float* mean, float* out);
 
 }  // namespace pyfacelm::simd

@@ -95,20 +95,25 @@ void gemm_avx2(int m, int n, int k, const float* A, const float* B, float* C) {
 }
 
 void shape3d_avx2(int rows, int m, const float* V, const float* p, const float* mean, float* out) {
+  const int lanes = m < 16 ? 1 : 16;  // fewer than 16 modes: one running sum
   int i = 0;
   for (; i + 8 <= rows; i += 8) {
     __m256 acc[16];
     for (auto& a : acc) a = _mm256_setzero_ps();
-    for (int k = 0; k < m; ++k)
-      acc[k & 15] = _mm256_fmadd_ps(_mm256_loadu_ps(V + static_cast<long>(k) * rows + i), _mm256_broadcast_ss(p + k),
-                                    acc[k & 15]);
+    for (int k = 0; k < m; ++k) {
+      __m256& a = acc[lanes == 1 ? 0 : k & 15];
+      a = _mm256_fmadd_ps(_mm256_loadu_ps(V + static_cast<long>(k) * rows + i), _mm256_broadcast_ss(p + k), a);
+    }
     for (int w = 1; w < 16; w *= 2)
       for (int l = 0; l < 16; l += 2 * w) acc[l] = _mm256_add_ps(acc[l], acc[l + w]);
     _mm256_storeu_ps(out + i, _mm256_add_ps(acc[0], _mm256_loadu_ps(mean + i)));
   }
   for (; i < rows; ++i) {
     float acc[16] = {};
-    for (int k = 0; k < m; ++k) acc[k & 15] = std::fma(V[static_cast<long>(k) * rows + i], p[k], acc[k & 15]);
+    for (int k = 0; k < m; ++k) {
+      float& a = acc[lanes == 1 ? 0 : k & 15];
+      a = std::fma(V[static_cast<long>(k) * rows + i], p[k], a);
+    }
     for (int w = 1; w < 16; w *= 2)
       for (int l = 0; l < 16; l += 2 * w) acc[l] += acc[l + w];
     out[i] = acc[0] + mean[i];
