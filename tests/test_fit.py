@@ -15,11 +15,14 @@ import pyfacelm
 cv2 = pytest.importorskip("cv2", reason="opencv-python-headless (test extra) decodes the samples")
 
 SYNTH_CEN = SHARED / "openface" / "synthetic_cen"
+EXTRA_IMAGES = SHARED / "extra" / "images"
 
 
 def load_image(key: str) -> np.ndarray:
-    # The reference decoded every sample (16-bit PNGs included) with IMREAD_COLOR.
-    img = cv2.imread(str(SAMPLES / key), cv2.IMREAD_COLOR)
+    # The reference decoded every sample (16-bit PNGs included) with IMREAD_COLOR. Keys
+    # "extra_images/<file>" name the further images kept in ../shared/extra/images.
+    extra = key.removeprefix("extra_images/")
+    img = cv2.imread(str(EXTRA_IMAGES / extra if extra != key else SAMPLES / key), cv2.IMREAD_COLOR)
     assert img is not None, key
     return img
 

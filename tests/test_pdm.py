@@ -315,3 +315,36 @@ def test_fit_landmarks_reproduces_openface_refit(pdm, model_dir, reference):
             np.testing.assert_allclose(pdm.project(g, p), face["landmarks"], atol=0.01)
             checked += 1
     assert checked > 50
+
+
+@pytest.mark.parametrize(
+    "name", ["images_clnf.json", "images_clm.json", "images_clnf_divergent.json"]
+)
+def test_shape_and_projection_are_bit_exact(pdm, reference, name):
+    """S = mean + V p is summed in OpenFace's BLAS order (SPEC §2.1) and projected with its float
+    formula (§2.3): the original's shape_3d_pdm and final landmarks (= CalcShape2D of the final
+    parameters) come out bit for bit from its params_local / params_global, on every face."""
+    for img in reference(name).values():
+        for face in img["faces"]:
+            shape = np.asarray(pdm.shape3d(face["params_local"]), np.float32)
+            np.testing.assert_array_equal(shape, np.float32(face["shape_3d_pdm"]))
+            xy = np.asarray(pdm.project(face["params_global"], face["params_local"]), np.float32)
+            np.testing.assert_array_equal(xy, np.float32(face["landmarks"]))
+
+
+PART_PDMS = {
+    "inner": "model_inner/pdms/pdm_51_inner.txt",  # 32 modes: 16 partial sums
+    "left_eye_28": "model_eye/pdms/pdm_28_l_eye_3D_closed.txt",  # 10 modes: one running sum
+    "right_eye_28": "model_eye/pdms/pdm_28_eye_3D_closed.txt",
+}
+
+
+@pytest.mark.parametrize("name", ["images_clnf.json", "images_clm.json"])
+def test_part_model_projection_is_bit_exact(model_dir, reference, name):
+    """The part models' landmarks are CalcShape2D of their parameters, bit for bit."""
+    pdms = {part: pyfacelm.PDM(str(model_dir / path)) for part, path in PART_PDMS.items()}
+    for img in reference(name).values():
+        for face in img["faces"]:
+            for part, state in face["parts"].items():
+                xy = pdms[part].project(state["params_global"], state["params_local"])
+                np.testing.assert_array_equal(np.float32(xy), np.float32(state["landmarks"]))
