@@ -7,6 +7,7 @@ import pytest
 from conftest import SAMPLES
 
 import pyfacelm
+from pyfacelm.drawing import default_intrinsics
 from pyfacelm.video import iter_video
 
 cv2 = pytest.importorskip("cv2", reason="opencv-python-headless (test extra) decodes the videos")
@@ -161,7 +162,9 @@ def test_face_gaze_fields(clnf, reference, samples_dir):
     # The eye points lie in front of the camera, around the 2D eye landmarks' rays.
     e3 = f.eye_landmarks_3d
     assert (e3[:, 2] > 100).all()
-    np.testing.assert_allclose(e3[:, 0] / e3[:, 2] * 500 + 320, f.eye_landmarks[:, 0], atol=0.01)
+    fx, fy, cx, cy = default_intrinsics(img.shape[1], img.shape[0])
+    np.testing.assert_allclose(e3[:, 0] / e3[:, 2] * fx + cx, f.eye_landmarks[:, 0], atol=0.01)
+    np.testing.assert_allclose(e3[:, 1] / e3[:, 2] * fy + cy, f.eye_landmarks[:, 1], atol=0.01)
     with pytest.raises(ValueError):
         f.gaze_0[0] = 1  # read-only like every result array
     assert len(f.to_dict()["gaze_angle"]) == 2
@@ -192,3 +195,27 @@ def test_no_gaze_without_eye_models(model_dir, tmp_path, samples_dir, reference)
     f = det.fit(cv2.imread(str(SAMPLES / "sample1.jpg"), cv2.IMREAD_COLOR), face["bbox"])
     assert f.eye_landmarks is None and f.eye_landmarks_3d is None
     assert f.gaze_0 is None and f.gaze_1 is None and f.gaze_angle is None
+
+
+def test_drawing_shows_gaze_rays_only_where_gaze_was_computed(clnf, reference, samples_dir):
+    import dataclasses
+
+    from pyfacelm.drawing import draw_faces
+
+    face = reference("images_clnf.json")["sample1.jpg"]["faces"][0]
+    img = cv2.imread(str(SAMPLES / "sample1.jpg"), cv2.IMREAD_COLOR)
+    f = clnf.fit(img, face["bbox"])
+    ray = np.array([110, 220, 0])  # OpenFace's gaze colour (BGR)
+
+    def ray_pixels(out: np.ndarray) -> np.ndarray:
+        return np.argwhere((np.abs(out.astype(int) - ray) <= 8).all(axis=2))
+
+    drawn = ray_pixels(draw_faces(img, [f]))
+    assert len(drawn) > 20
+    # The rays start at the pupils (mean of the 8 iris points).
+    pupils = [f.eye_landmarks[k * 28 : k * 28 + 8].mean(axis=0) for k in (0, 1)]
+    for px, py in pupils:
+        assert np.hypot(drawn[:, 1] - px, drawn[:, 0] - py).min() <= 3
+    zero = np.zeros(3, np.float32)
+    failed = dataclasses.replace(f, gaze_0=zero, gaze_1=zero)
+    assert len(ray_pixels(draw_faces(img, [failed]))) < len(drawn) / 10

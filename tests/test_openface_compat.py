@@ -3,7 +3,6 @@ installed entry point (subprocess)."""
 
 from __future__ import annotations
 
-import csv
 import shutil
 import subprocess
 import sys
@@ -178,9 +177,10 @@ def test_face_landmark_img_fdir_tracked_and_intrinsics(frames_dir, model_dir, tm
     imgs = sorted(frames_dir.iterdir())
     for img in imgs:
         assert cv2.imread(str(tmp_path / f"{img.stem}.jpg")) is not None
-        assert "Camera parameters:1000,1000,300,200" in (
-            tmp_path / f"{img.stem}_of_details.txt"
-        ).read_text()
+        assert (
+            "Camera parameters:1000,1000,300,200"
+            in (tmp_path / f"{img.stem}_of_details.txt").read_text()
+        )
     # The 3D landmarks are the 2D ones seen through the given camera: x = fx X / Z + cx.
     head, rows = read_csv(tmp_path / f"{imgs[0].stem}.csv")
     r = np.array(rows[0], float)

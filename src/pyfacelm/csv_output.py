@@ -172,7 +172,9 @@ def block_columns(block: str, n_landmarks: int, n_eye: int, n_modes: int) -> lis
     raise ValueError(f"unknown output block {block!r}; expected one of {', '.join(OUTPUT_BLOCKS)}")
 
 
-def block_values(block: str, face: Face | None, n_landmarks: int, n_eye: int, n_modes: int) -> list[str]:
+def block_values(
+    block: str, face: Face | None, n_landmarks: int, n_eye: int, n_modes: int
+) -> list[str]:
     """One block's tokens for `face` with OpenFace's decimals; zeros for no face (nothing tracked).
 
     Every value is formatted from the float the core computed (as OpenFace prints its floats),
@@ -235,7 +237,9 @@ class OpenFaceCsvWriter:
         self._sep = sep
         self._sizes = (n_landmarks, n_eye, n_modes)
         # OpenFace's block order, whatever order the caller listed them in.
-        self._blocks = [b for b in OUTPUT_BLOCKS if b in blocks and not (b == "gaze" and n_eye == 0)]
+        self._blocks = [
+            b for b in OUTPUT_BLOCKS if b in blocks and not (b == "gaze" and n_eye == 0)
+        ]
         lead = (
             ["frame", "face_id", "timestamp", "confidence", "success"]
             if sequence
@@ -263,7 +267,9 @@ class OpenFaceCsvWriter:
         body = [t for b in self._blocks for t in block_values(b, face, *self._sizes)]
         self._out.write(self._sep.join(lead + body) + "\n")
 
-    def write_frame(self, frame: int, timestamp: float, face: Face | None, face_id: int = 0) -> None:
+    def write_frame(
+        self, frame: int, timestamp: float, face: Face | None, face_id: int = 0
+    ) -> None:
         """One FeatureExtraction row; `frame` is 1-based; `face` None: nothing tracked yet."""
         if not self._sequence:
             raise ValueError("write_frame needs a sequence writer (sequence=True)")

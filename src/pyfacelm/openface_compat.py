@@ -61,7 +61,13 @@ _FLAGS: dict[str, dict[str, int]] = {
     "FaceLandmarkImg": dict(_COMMON_FLAGS),
 }
 # Output flag -> csv_output block.
-_BLOCK_FLAGS = {"gaze": "gaze", "pose": "pose", "fp2d": "2Dfp", "fp3d": "3Dfp", "pdmparams": "pdmparams"}
+_BLOCK_FLAGS = {
+    "gaze": "gaze",
+    "pose": "pose",
+    "fp2d": "2Dfp",
+    "fp3d": "3Dfp",
+    "pdmparams": "pdmparams",
+}
 _SEPARATORS = (",", ", ")
 
 
@@ -91,7 +97,9 @@ def _parser(command: str) -> argparse.ArgumentParser:
     )
     ap.add_argument("-h", "-help", "--help", action="store_true", dest="help")
     ap.add_argument("-f", action="append", default=[], dest="files", help="input file (repeatable)")
-    ap.add_argument("-fdir", action="append", default=[], dest="dirs", help="input folder of images")
+    ap.add_argument(
+        "-fdir", action="append", default=[], dest="dirs", help="input folder of images"
+    )
     if command == "FeatureExtraction":
         ap.add_argument("-device", type=int, default=None, help="camera device number")
     ap.add_argument("-out_dir", default="processed", help="output folder (default: processed)")
@@ -107,9 +115,13 @@ def _parser(command: str) -> argparse.ArgumentParser:
         ap.add_argument(f"-{k}", type=float, default=None, help="camera intrinsics, pixels")
     ap.add_argument("-mloc", default=None, help="landmark model main_*.txt (default CLNF)")
     ap.add_argument("-wild", action="store_true", help="in-the-wild parameters (not yet supported)")
-    ap.add_argument("-multi_view", type=int, default=0, choices=[0, 1], help="11 rotation hypotheses")
+    ap.add_argument(
+        "-multi_view", type=int, default=0, choices=[0, 1], help="11 rotation hypotheses"
+    )
     ap.add_argument("-q", action="store_true", dest="quiet", help="quiet")
-    ap.add_argument("--sep", default=",", help="CSV separator: ',' (OpenFace 2.2.0) or ', ' (earlier)")
+    ap.add_argument(
+        "--sep", default=",", help="CSV separator: ',' (OpenFace 2.2.0) or ', ' (earlier)"
+    )
     ap.add_argument("--model-dir", default=None, help="folder of OpenFace's model files")
     return ap
 
@@ -123,7 +135,9 @@ def _check_tokens(command: str, argv: Sequence[str]) -> None:
         tok = argv[i]
         if tok not in flags:
             if tok.startswith("-"):
-                raise UsageError(f"unknown flag {tok} (not an OpenFace {command} flag pyfacelm supports)")
+                raise UsageError(
+                    f"unknown flag {tok} (not an OpenFace {command} flag pyfacelm supports)"
+                )
             raise UsageError(f"unexpected argument {tok!r} (inputs are given with -f or -fdir)")
         if flags[tok] and i + 1 >= len(argv):
             raise UsageError(f"flag {tok} needs a value")
@@ -147,12 +161,21 @@ def parse(command: str, argv: Sequence[str]) -> argparse.Namespace:
             "-wild is not yet supported by pyfacelm; -multi_view 1 gives its 11 rotation hypotheses"
         )
     if args.sep not in _SEPARATORS:
-        raise UsageError(f"--sep must be ',' (OpenFace 2.2.0) or ', ' (earlier 2.x), got {args.sep!r}")
+        raise UsageError(
+            f"--sep must be ',' (OpenFace 2.2.0) or ', ' (earlier 2.x), got {args.sep!r}"
+        )
     n_inputs = len(args.files) + len(args.dirs) + (getattr(args, "device", None) is not None)
     if n_inputs == 0:
-        raise UsageError("no input: give -f FILE" + (", -fdir DIR or -device N" if command == "FeatureExtraction" else " or -fdir DIR"))
-    if args.names and len(args.names) != len(args.files) + len(args.dirs) + (getattr(args, "device", None) is not None):
-        raise UsageError(f"-of given {len(args.names)} time(s) for {n_inputs} input(s); give one per input")
+        raise UsageError(
+            "no input: give -f FILE"
+            + (", -fdir DIR or -device N" if command == "FeatureExtraction" else " or -fdir DIR")
+        )
+    if args.names and len(args.names) != len(args.files) + len(args.dirs) + (
+        getattr(args, "device", None) is not None
+    ):
+        raise UsageError(
+            f"-of given {len(args.names)} time(s) for {n_inputs} input(s); give one per input"
+        )
     return args
 
 
@@ -221,12 +244,22 @@ def _detector(opts: _Options, model_dir: str | None) -> Any:
 
 def _names(args: argparse.Namespace, inputs: list[tuple[str, Any]]) -> list[str]:
     if args.names:
-        return [Path(n).stem if Path(n).suffix.lower() == ".csv" else Path(n).name for n in args.names]
+        return [
+            Path(n).stem if Path(n).suffix.lower() == ".csv" else Path(n).name for n in args.names
+        ]
     return [name for name, _ in inputs]
 
 
-def _write_details(path: Path, *, input_desc: str, csv: Path, intr: Sequence[float], opts: _Options,
-                   model: str, tracked: Path | None) -> None:
+def _write_details(
+    path: Path,
+    *,
+    input_desc: str,
+    csv: Path,
+    intr: Sequence[float],
+    opts: _Options,
+    model: str,
+    tracked: Path | None,
+) -> None:
     on = set(opts.blocks)
     lines = [
         f"Input:{input_desc}",
@@ -242,7 +275,7 @@ def _write_details(path: Path, *, input_desc: str, csv: Path, intr: Sequence[flo
         "Output similarity aligned: 0",
         f"Output tracked: {'' if tracked is None else tracked.resolve()}",
         f"Landmark model: {model}",
-        f"Software: pyfacelm {__version__} (OpenFace 2.2 FeatureExtraction/FaceLandmarkImg compatible)",
+        f"Software: pyfacelm {__version__} (OpenFace 2.2 command-line compatible)",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -328,8 +361,15 @@ def feature_extraction(args: argparse.Namespace) -> int:
         video_path = opts.out_dir / f"{name}.avi" if opts.tracked else None
         tracker = det.tracker()
         out = _open_csv(csv_path)
-        writer = OpenFaceCsvWriter(out, sequence=True, blocks=opts.blocks, sep=opts.sep,
-                                   n_landmarks=det.n_landmarks, n_eye=n_eye, n_modes=det.n_modes)
+        writer = OpenFaceCsvWriter(
+            out,
+            sequence=True,
+            blocks=opts.blocks,
+            sep=opts.sep,
+            n_landmarks=det.n_landmarks,
+            n_eye=n_eye,
+            n_modes=det.n_modes,
+        )
         vw: Any = None
         intr: tuple[float, float, float, float] | None = None
         start = time.perf_counter()
@@ -347,8 +387,12 @@ def feature_extraction(args: argparse.Namespace) -> int:
                 writer.write_frame(n, ts, face)
                 if video_path is not None:
                     if vw is None:
-                        vw = cv2.VideoWriter(str(video_path), cv2.VideoWriter_fourcc(*"DIVX"),
-                                             fps if fps > 0 else 30.0, (frame.shape[1], frame.shape[0]))
+                        vw = cv2.VideoWriter(
+                            str(video_path),
+                            cv2.VideoWriter_fourcc(*"DIVX"),
+                            fps if fps > 0 else 30.0,
+                            (frame.shape[1], frame.shape[0]),
+                        )
                         if not vw.isOpened():
                             raise CompatError(f"cannot write video {video_path}")
                     vw.write(draw_faces(frame, [face] if face else [], intr))
@@ -363,8 +407,15 @@ def feature_extraction(args: argparse.Namespace) -> int:
         if n == 0:
             raise CompatError(f"no frames could be read from {desc}")
         assert intr is not None
-        _write_details(opts.out_dir / f"{name}_of_details.txt", input_desc=desc, csv=csv_path, intr=intr,
-                       opts=opts, model=det.model_name, tracked=video_path)
+        _write_details(
+            opts.out_dir / f"{name}_of_details.txt",
+            input_desc=desc,
+            csv=csv_path,
+            intr=intr,
+            opts=opts,
+            model=det.model_name,
+            tracked=video_path,
+        )
         if not opts.quiet:
             print(f"{desc}: {n} frames -> {csv_path}", file=sys.stderr)
     return 0
@@ -394,7 +445,9 @@ def face_landmark_img(args: argparse.Namespace) -> int:
             raise CompatError(f"folder {d} contains no images ({', '.join(IMAGE_EXTENSIONS)})")
         images += [(p.stem, p) for p in found]
     if args.names and len(args.names) != len(images):
-        raise UsageError(f"-of given {len(args.names)} time(s) for {len(images)} image(s); give one per image")
+        raise UsageError(
+            f"-of given {len(args.names)} time(s) for {len(images)} image(s); give one per image"
+        )
     det = _detector(opts, args.model_dir)
     n_eye = _n_eye(det)
     opts.out_dir.mkdir(parents=True, exist_ok=True)
@@ -406,16 +459,30 @@ def face_landmark_img(args: argparse.Namespace) -> int:
         faces = det.detect(img, intrinsics=intr, multi_view=opts.multi_view)
         csv_path = opts.out_dir / f"{name}.csv"
         with _open_csv(csv_path) as out:
-            writer = OpenFaceCsvWriter(out, sequence=False, blocks=opts.blocks, sep=opts.sep,
-                                       n_landmarks=det.n_landmarks, n_eye=n_eye, n_modes=det.n_modes)
+            writer = OpenFaceCsvWriter(
+                out,
+                sequence=False,
+                blocks=opts.blocks,
+                sep=opts.sep,
+                n_landmarks=det.n_landmarks,
+                n_eye=n_eye,
+                n_modes=det.n_modes,
+            )
             writer.write_header()
             for i, face in enumerate(faces):
                 writer.write_image_face(i, face)
         tracked = opts.out_dir / f"{name}.jpg" if opts.tracked else None
         if tracked is not None and not cv2.imwrite(str(tracked), draw_faces(img, faces, intr)):
             raise CompatError(f"cannot write {tracked}")
-        _write_details(opts.out_dir / f"{name}_of_details.txt", input_desc=str(path.resolve()), csv=csv_path,
-                       intr=intr, opts=opts, model=det.model_name, tracked=tracked)
+        _write_details(
+            opts.out_dir / f"{name}_of_details.txt",
+            input_desc=str(path.resolve()),
+            csv=csv_path,
+            intr=intr,
+            opts=opts,
+            model=det.model_name,
+            tracked=tracked,
+        )
         if not opts.quiet:
             print(f"{path}: {len(faces)} face(s) -> {csv_path}", file=sys.stderr)
     return 0
