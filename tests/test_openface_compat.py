@@ -74,6 +74,7 @@ def test_feature_extraction_matches_the_reference_csv(default_run):
     # Lead columns: frame, face id and timestamp identical; success on every frame.
     np.testing.assert_array_equal(ours[:, :3], ref[:, :3])
     assert (ours[:, col["success"]] == ref[:, col["success"]]).all()
+    assert np.abs(ours[:, col["confidence"]] - ref[:, col["confidence"]]).max() <= 0.0101
     # Every token has OpenFace's number of decimals (same text shape as the reference).
     for r, rr in zip(rows[:5], ref_rows[:5]):
         for a, b in zip(r, [rr[i].strip() for i in keep]):
@@ -262,7 +263,10 @@ def test_missing_inputs_and_device(tmp_path, model_dir):
             "--model-dir", str(model_dir))  # fmt: skip
     one_line_error(p, "-device 97")
     one_line_error(run("FaceLandmarkImg", "-device", "0"), "unknown flag -device")
-    one_line_error(run("FaceLandmarkImg", "-f", "a.jpg", "-of", "x", "-of", "y"), "-of")
+    one_line_error(
+        run("FaceLandmarkImg", "-f", str(SAMPLES / "sample1.jpg"), "-of", "x", "-of", "y"), "-of"
+    )
+    one_line_error(run("FeatureExtraction", "-f", "a.avi", "-of", "x", "-of", "y"), "-of")
 
 
 def test_default_out_dir_is_processed(frames_dir, model_dir, tmp_path):

@@ -170,9 +170,8 @@ def parse(command: str, argv: Sequence[str]) -> argparse.Namespace:
             "no input: give -f FILE"
             + (", -fdir DIR or -device N" if command == "FeatureExtraction" else " or -fdir DIR")
         )
-    if args.names and len(args.names) != len(args.files) + len(args.dirs) + (
-        getattr(args, "device", None) is not None
-    ):
+    # (FaceLandmarkImg counts the images of a folder: checked once they are listed.)
+    if command == "FeatureExtraction" and args.names and len(args.names) != n_inputs:
         raise UsageError(
             f"-of given {len(args.names)} time(s) for {n_inputs} input(s); give one per input"
         )
@@ -212,18 +211,19 @@ def _options(args: argparse.Namespace) -> _Options:
 
 
 def _intrinsics(opts: _Options, width: int, height: int) -> tuple[float, float, float, float]:
-    """OpenFace's rule: a missing -cx / -cy is the image centre; missing focal lengths are the
-    guess from the image size (SPEC_GAZE §2), one given focal length serves for both."""
-    from .drawing import default_intrinsics
-
-    gfx, gfy, gcx, gcy = default_intrinsics(width, height)
+    """OpenFace's rule (SPEC_GAZE §2, in float like the core's default): a missing -cx / -cy is
+    the image centre; missing focal lengths are the guess from the image size; one given focal
+    length serves for both."""
+    f32 = np.float32
+    w, h = f32(width), f32(height)
+    guess = f32((f32(500) * (w / f32(640)) + f32(500) * (h / f32(480))) / f32(2))
     fx, fy, cx, cy = opts.intrinsics
     if fx is None and fy is None:
-        fx, fy = gfx, gfy
+        fx = fy = float(guess)
     elif fx is None or fy is None:
         fx = fy = fx if fx is not None else fy
     assert fx is not None and fy is not None
-    return fx, fy, gcx if cx is None else cx, gcy if cy is None else cy
+    return fx, fy, float(w / f32(2)) if cx is None else cx, float(h / f32(2)) if cy is None else cy
 
 
 def _detector(opts: _Options, model_dir: str | None) -> Any:
