@@ -269,6 +269,20 @@ def test_missing_inputs_and_device(tmp_path, model_dir):
     one_line_error(run("FeatureExtraction", "-f", "a.avi", "-of", "x", "-of", "y"), "-of")
 
 
+def test_unwritable_out_dir_and_negative_intrinsics(frames_dir, model_dir, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    img = str(sorted(frames_dir.iterdir())[0])
+    p = run("FaceLandmarkImg", "-f", img, "-out_dir", str(blocker / "sub"),
+            "--model-dir", str(model_dir))  # fmt: skip
+    one_line_error(p)
+    p = run("FaceLandmarkImg", "-f", img, "-out_dir", str(tmp_path), "-cx", "-5", "-q",
+            "--model-dir", str(model_dir))  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    assert "Camera parameters:" in (tmp_path / "001_of_details.txt").read_text()
+    assert ",-5," in (tmp_path / "001_of_details.txt").read_text()
+
+
 def test_default_out_dir_is_processed(frames_dir, model_dir, tmp_path):
     p = run("FaceLandmarkImg", "-f", str(sorted(frames_dir.iterdir())[0]), "-q",
             "--model-dir", str(model_dir), cwd=tmp_path)  # fmt: skip

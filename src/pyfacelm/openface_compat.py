@@ -22,163 +22,13 @@ import numpy as np
 
 from . import __version__
 from .errors import ModelFormatError, ModelNotFoundError
+from .openface_flags import BLOCK_FLAGS, COMMANDS, UsageError, build_parser, parse
 
-__all__ = ["COMMANDS", "main"]
-
-#: The OpenFace executables this module stands in for.
-COMMANDS = ("FeatureExtraction", "FaceLandmarkImg")
-
-# Flags and the number of values each takes, per command (OpenFace's spelling).
-_COMMON_FLAGS: dict[str, int] = {
-    "-f": 1,
-    "-fdir": 1,
-    "-out_dir": 1,
-    "-of": 1,
-    "-2Dfp": 0,
-    "-3Dfp": 0,
-    "-pdmparams": 0,
-    "-pose": 0,
-    "-gaze": 0,
-    "-aus": 0,
-    "-tracked": 0,
-    "-fx": 1,
-    "-fy": 1,
-    "-cx": 1,
-    "-cy": 1,
-    "-mloc": 1,
-    "-wild": 0,
-    "-multi_view": 1,
-    "-q": 0,
-    # pyfacelm's own options (double dash, so they cannot clash with OpenFace's).
-    "--sep": 1,
-    "--model-dir": 1,
-    "-h": 0,
-    "-help": 0,
-    "--help": 0,
-}
-_FLAGS: dict[str, dict[str, int]] = {
-    "FeatureExtraction": {**_COMMON_FLAGS, "-device": 1},
-    "FaceLandmarkImg": dict(_COMMON_FLAGS),
-}
-# Output flag -> csv_output block.
-_BLOCK_FLAGS = {
-    "gaze": "gaze",
-    "pose": "pose",
-    "fp2d": "2Dfp",
-    "fp3d": "3Dfp",
-    "pdmparams": "pdmparams",
-}
-_SEPARATORS = (",", ", ")
+__all__ = ["COMMANDS", "CompatError", "face_landmark_img", "feature_extraction", "main"]
 
 
 class CompatError(Exception):
-    """A problem reported in one line (exit code 1)."""
-
-
-class UsageError(CompatError):
-    """A bad command line (exit code 2)."""
-
-
-class _ArgError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one line instead of usage + exit
-        raise _ArgError(message)
-
-
-def _parser(command: str) -> argparse.ArgumentParser:
-    ap = _Parser(
-        prog=f"pyfacelm {command}",
-        add_help=False,
-        allow_abbrev=False,
-        description=f"OpenFace's {command} command line, run by pyfacelm.",
-    )
-    ap.add_argument("-h", "-help", "--help", action="store_true", dest="help")
-    ap.add_argument("-f", action="append", default=[], dest="files", help="input file (repeatable)")
-    ap.add_argument(
-        "-fdir", action="append", default=[], dest="dirs", help="input folder of images"
-    )
-    if command == "FeatureExtraction":
-        ap.add_argument("-device", type=int, default=None, help="camera device number")
-    ap.add_argument("-out_dir", default="processed", help="output folder (default: processed)")
-    ap.add_argument("-of", action="append", default=[], dest="names", help="output name per input")
-    ap.add_argument("-2Dfp", action="store_true", dest="fp2d", help="2D landmarks")
-    ap.add_argument("-3Dfp", action="store_true", dest="fp3d", help="3D landmarks")
-    ap.add_argument("-pdmparams", action="store_true", help="shape model parameters")
-    ap.add_argument("-pose", action="store_true", help="head pose")
-    ap.add_argument("-gaze", action="store_true", help="gaze and eye landmarks")
-    ap.add_argument("-aus", action="store_true", help="action units (not yet supported)")
-    ap.add_argument("-tracked", action="store_true", help="annotated video / image")
-    for k in ("fx", "fy", "cx", "cy"):
-        ap.add_argument(f"-{k}", type=float, default=None, help="camera intrinsics, pixels")
-    ap.add_argument("-mloc", default=None, help="landmark model main_*.txt (default CLNF)")
-    ap.add_argument("-wild", action="store_true", help="in-the-wild parameters (not yet supported)")
-    ap.add_argument(
-        "-multi_view", type=int, default=0, choices=[0, 1], help="11 rotation hypotheses"
-    )
-    ap.add_argument("-q", action="store_true", dest="quiet", help="quiet")
-    ap.add_argument(
-        "--sep", default=",", help="CSV separator: ',' (OpenFace 2.2.0) or ', ' (earlier)"
-    )
-    ap.add_argument("--model-dir", default=None, help="folder of OpenFace's model files")
-    return ap
-
-
-def _check_tokens(command: str, argv: Sequence[str]) -> None:
-    """Name the first flag OpenFace's command does not have (argparse would read ``-fxyz`` as
-    ``-f xyz``), and any stray word."""
-    flags = _FLAGS[command]
-    i = 0
-    while i < len(argv):
-        tok = argv[i]
-        if tok not in flags:
-            if tok.startswith("-"):
-                raise UsageError(
-                    f"unknown flag {tok} (not an OpenFace {command} flag pyfacelm supports)"
-                )
-            raise UsageError(f"unexpected argument {tok!r} (inputs are given with -f or -fdir)")
-        if flags[tok] and i + 1 >= len(argv):
-            raise UsageError(f"flag {tok} needs a value")
-        i += 1 + flags[tok]
-
-
-def parse(command: str, argv: Sequence[str]) -> argparse.Namespace:
-    """OpenFace's flags for `command` -> options; UsageError with a one-line reason."""
-    _check_tokens(command, argv)
-    ap = _parser(command)
-    try:
-        args = ap.parse_args(list(argv))
-    except _ArgError as e:
-        raise UsageError(str(e)) from e
-    if args.help:
-        return args
-    if args.aus:
-        raise UsageError("-aus: action units are not yet supported by pyfacelm (issue: AUs)")
-    if args.wild:
-        raise UsageError(
-            "-wild is not yet supported by pyfacelm; -multi_view 1 gives its 11 rotation hypotheses"
-        )
-    if args.sep not in _SEPARATORS:
-        raise UsageError(
-            f"--sep must be ',' (OpenFace 2.2.0) or ', ' (earlier 2.x), got {args.sep!r}"
-        )
-    n_inputs = len(args.files) + len(args.dirs) + (getattr(args, "device", None) is not None)
-    if n_inputs == 0:
-        raise UsageError(
-            "no input: give -f FILE"
-            + (", -fdir DIR or -device N" if command == "FeatureExtraction" else " or -fdir DIR")
-        )
-    # (FaceLandmarkImg counts the images of a folder: checked once they are listed.)
-    if command == "FeatureExtraction" and args.names and len(args.names) != n_inputs:
-        raise UsageError(
-            f"-of given {len(args.names)} time(s) for {n_inputs} input(s); give one per input"
-        )
-    return args
-
-
-# ---------------------------------------------------------------------------------------------
+    """A problem with the inputs or outputs, reported in one line (exit code 1)."""
 
 
 @dataclass
@@ -194,7 +44,7 @@ class _Options:
 
 
 def _options(args: argparse.Namespace) -> _Options:
-    chosen = [block for flag, block in _BLOCK_FLAGS.items() if getattr(args, flag)]
+    chosen = [block for flag, block in BLOCK_FLAGS.items() if getattr(args, flag)]
     from .csv_output import OUTPUT_BLOCKS
 
     return _Options(
@@ -494,14 +344,21 @@ def main(command: str, argv: Sequence[str]) -> int:
     try:
         args = parse(command, argv)
         if args.help:
-            _parser(command).print_help()
+            build_parser(command).print_help()
             return 0
         run = feature_extraction if command == "FeatureExtraction" else face_landmark_img
         return run(args)
     except UsageError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
-    except (CompatError, ModelNotFoundError, ModelFormatError, ImportError, ValueError) as e:
+    except (
+        CompatError,
+        ModelNotFoundError,
+        ModelFormatError,
+        ImportError,
+        ValueError,
+        OSError,
+    ) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
