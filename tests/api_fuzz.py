@@ -162,6 +162,13 @@ def check_faces(faces: Any) -> None:
             v = getattr(f, name)
             if not np.all(np.isfinite(v)):
                 raise AssertionError(f"non-finite {name} in a returned Face")
+        for name in ("eye_landmarks", "eye_landmarks_3d", "gaze_0", "gaze_1", "gaze_angle"):
+            v = getattr(f, name)
+            if v is not None and not np.all(np.isfinite(v)):
+                raise AssertionError(f"non-finite {name} in a returned Face")
+        g = f.gaze_0
+        if g is not None and g.any() and abs(float(np.linalg.norm(g)) - 1) > 1e-5:
+            raise AssertionError("gaze_0 is neither zero nor a unit vector")
         if not (0.0 <= f.confidence <= 1.0) or not math.isfinite(f.model_likelihood) and f.success:
             raise AssertionError("confidence out of range")
 

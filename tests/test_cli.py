@@ -28,14 +28,19 @@ def read_csv(path):
 def test_header_names_follow_openface():
     cols = header(68, 56, 34, sequence=True)
     assert cols[:5] == ["frame", "face_id", "timestamp", "confidence", "success"]
-    assert cols[5] == "eye_lmk_x_0" and cols[5 + 56] == "eye_lmk_y_0"
+    assert cols[5:13] == [
+        "gaze_0_x", "gaze_0_y", "gaze_0_z", "gaze_1_x", "gaze_1_y", "gaze_1_z",
+        "gaze_angle_x", "gaze_angle_y",
+    ]  # fmt: skip
+    assert cols[13] == "eye_lmk_x_0" and cols[13 + 56] == "eye_lmk_y_0"
+    assert cols[13 + 112] == "eye_lmk_X_0" and cols[13 + 224] == "eye_lmk_Z_0"
     i = cols.index("pose_Tx")
     assert cols[i : i + 6] == ["pose_Tx", "pose_Ty", "pose_Tz", "pose_Rx", "pose_Ry", "pose_Rz"]
     assert cols[i + 6] == "x_0" and cols[i + 6 + 68] == "y_0" and cols[i + 6 + 136] == "X_0"
     assert (
         cols[-40:-34] == ["p_scale", "p_rx", "p_ry", "p_rz", "p_tx", "p_ty"] and cols[-1] == "p_33"
     )
-    assert not any(c.startswith(("gaze", "AU")) for c in cols)
+    assert not any(c.startswith("AU") for c in cols)
 
 
 def test_video_csv_equals_tracker(model_dir, samples_dir, tmp_path):

@@ -57,7 +57,38 @@ void bind_clnf(py::module_& m) {
                                f.detection_success);
           },
           py::arg("image"), py::arg("params_global"), py::arg("params_local"), py::arg("windows"),
-          "Testing hook: one landmark detection pass (patch experts and NU-RLMS at the given window sizes) from the given parameters.");
+          "Testing hook: one landmark detection pass (patch experts and NU-RLMS at the given window sizes) from the given parameters.")
+      .def(
+          "_result_from_state",
+          [](const CLNF& model, const py::object& landmarks, const py::object& params_global,
+             const py::object& params_local, const py::dict& parts, const py::object& intrinsics, bool success) {
+            // One fit state (landmarks as 2n [x..., y...]) -> FitState, checked against its model.
+            auto state = [](const LandmarkModel& lm, const py::handle& l, const py::handle& g, const py::handle& p) {
+              FitState s;
+              const auto lv = finite_vector(l, 2 * lm.n_points(), "landmarks");
+              const auto gv = finite_vector(g, 6, "params_global");
+              const auto pv = finite_vector(p, lm.pdm().n_modes(), "params_local");
+              s.landmarks = Eigen::Map<const Eigen::VectorXd>(lv.data(), static_cast<Eigen::Index>(lv.size())).cast<float>();
+              for (int i = 0; i < 6; ++i) s.g[i] = static_cast<float>(gv[static_cast<std::size_t>(i)]);
+              s.p = Eigen::Map<const Eigen::VectorXd>(pv.data(), static_cast<Eigen::Index>(pv.size())).cast<float>();
+              return s;
+            };
+            FaceFit f;
+            f.main = state(model.main(), landmarks, params_global, params_local);
+            f.parts.resize(model.parts().size());
+            for (std::size_t k = 0; k < model.parts().size(); ++k) {
+              const PartModel& part = model.parts()[k];
+              if (!parts.contains(part.name)) continue;
+              const py::tuple t = parts[py::str(part.name)].cast<py::tuple>();
+              if (t.size() != 3) throw py::value_error("parts: (landmarks, params_global, params_local) per name");
+              f.parts[k] = state(part.model, t[0], t[1], t[2]);
+            }
+            const Intrinsics K = intrinsics_arg(intrinsics, 0, 0);
+            return face_result(model, f, K, Eigen::Vector4d::Zero(), success);
+          },
+          py::arg("landmarks"), py::arg("params_global"), py::arg("params_local"), py::arg("parts"),
+          py::arg("intrinsics"), py::arg("success"),
+          "Testing hook: the result (pose, 3D points, gaze) of a given fit state; landmarks as 2n [x..., y...].");
 }
 
 }  // namespace pyfacelm::py_bindings

@@ -30,6 +30,15 @@ py::array_t<float> points3(const Eigen::Matrix3Xf& m) {
   return out;
 }
 
+// A fixed-size float vector as a float32 array.
+template <int N>
+py::array_t<float> fvector(const Eigen::Matrix<float, N, 1>& v) {
+  py::array_t<float> out(static_cast<py::ssize_t>(N));
+  auto a = out.mutable_unchecked<1>();
+  for (int i = 0; i < N; ++i) a(i) = v[i];
+  return out;
+}
+
 template <typename Derived>
 py::array_t<double> vector(const Eigen::MatrixBase<Derived>& v) {
   py::array_t<double> out(static_cast<py::ssize_t>(v.size()));
@@ -54,6 +63,26 @@ void bind_face_result(py::module_& m) {
                              [](const FaceResult& r) -> py::object {
                                if (!r.eye_landmarks) return py::none();
                                return points(*r.eye_landmarks);
+                             })
+      .def_property_readonly("eye_landmarks_3d",
+                             [](const FaceResult& r) -> py::object {
+                               if (!r.eye_landmarks_3d) return py::none();
+                               return points3(*r.eye_landmarks_3d);
+                             })
+      .def_property_readonly("gaze_0",
+                             [](const FaceResult& r) -> py::object {
+                               if (!r.gaze) return py::none();
+                               return fvector<3>(r.gaze->gaze_0);
+                             })
+      .def_property_readonly("gaze_1",
+                             [](const FaceResult& r) -> py::object {
+                               if (!r.gaze) return py::none();
+                               return fvector<3>(r.gaze->gaze_1);
+                             })
+      .def_property_readonly("gaze_angle",
+                             [](const FaceResult& r) -> py::object {
+                               if (!r.gaze) return py::none();
+                               return fvector<2>(r.gaze->angle);
                              })
       .def_property_readonly("params_global", [](const FaceResult& r) { return vector(r.params_global); })
       .def_property_readonly("params_local", [](const FaceResult& r) { return vector(r.params_local); })

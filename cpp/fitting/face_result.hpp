@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fitting/clnf.hpp"
+#include "gaze/gaze.hpp"
 #include "shape/pose.hpp"
 
 namespace pyfacelm {
@@ -25,6 +26,12 @@ struct FaceResult {
   Eigen::VectorXf landmarks;                    // 2n, [x..., y...] image pixels
   Eigen::Matrix3Xf landmarks_3d;                // camera frame, mm; zeros when not finite
   std::optional<Eigen::VectorXf> eye_landmarks; // 2 x 56: the left_eye_28 then the right_eye_28 points
+  // Camera frame, mm, same points and order (SPEC_GAZE §4); computed whatever `success` is, as the
+  // original writes them; zeros when not finite; absent exactly when eye_landmarks is.
+  std::optional<Eigen::Matrix3Xf> eye_landmarks_3d;
+  // SPEC_GAZE §5-§6; absent when eye_landmarks is; all zeros when `success` is false, as the
+  // original writes it.
+  std::optional<Gaze> gaze;
   Eigen::Matrix<double, 6, 1> params_global;    // [scale, rx, ry, rz, tx, ty]
   Eigen::VectorXd params_local;
   Eigen::Matrix<double, 6, 1> pose;             // [Tx, Ty, Tz, Rx, Ry, Rz]; zeros when not finite

@@ -3,6 +3,7 @@
 
 #include <Eigen/Cholesky>
 #include <cmath>
+#include <string>
 
 #include "common/errors.hpp"
 #include "shape/rotation.hpp"
@@ -104,16 +105,30 @@ Eigen::Matrix<double, 6, 1> head_pose(const PDM<float>& pdm, const PDM<float>::G
 
 Eigen::Matrix3Xf landmarks_3d(const PDM<float>& pdm, const PDM<float>::Global& g, const Eigen::VectorXf& p,
                               const Eigen::VectorXf& landmarks, const Intrinsics& K) {
-  const int n = pdm.n_points();
-  const Eigen::VectorXf S = pdm.shape3d(p);
+  const int n = pdm.n_points(), m = pdm.n_modes();
+  if (p.size() != m) throw InvalidArgument("landmarks_3d: expected " + std::to_string(m) + " local parameters");
+  if (landmarks.size() != 2 * n) throw InvalidArgument("landmarks_3d: expected " + std::to_string(n) + " landmarks");
+  // The rounding of SPEC_GAZE §4, which the gaze (§5) inherits: the shape's deformation summed in
+  // double and added to the float mean; the rotated depth summed in double; the rest in float.
+  const Eigen::MatrixXf& V = pdm.basis();
+  Eigen::VectorXf S(3 * n);
+  for (int r = 0; r < 3 * n; ++r) {
+    double acc = 0;
+    for (int k = 0; k < m; ++k) acc += static_cast<double>(V(r, k)) * static_cast<double>(p[k]);
+    S[r] = pdm.mean()[r] + static_cast<float>(acc);
+  }
   const Mat3<float> R = euler_to_rotation<float>(g[1], g[2], g[3]);
-  const float Zbar = static_cast<float>(K.fx) / g[0];
+  const float fx = static_cast<float>(K.fx), fy = static_cast<float>(K.fy);
+  const float cx = static_cast<float>(K.cx), cy = static_cast<float>(K.cy);
+  const float Zbar = fx / g[0];
   Eigen::Matrix3Xf out(3, n);
   for (int i = 0; i < n; ++i) {
-    const float z = Zbar + (R.row(2) * Eigen::Vector3f(S[i], S[i + n], S[i + 2 * n]))(0);
+    const double depth = static_cast<double>(R(2, 0)) * S[i] + static_cast<double>(R(2, 1)) * S[i + n] +
+                         static_cast<double>(R(2, 2)) * S[i + 2 * n];
+    const float z = Zbar + static_cast<float>(depth);
     out(2, i) = z;
-    out(0, i) = z * (landmarks[i] - static_cast<float>(K.cx)) / static_cast<float>(K.fx);
-    out(1, i) = z * (landmarks[i + n] - static_cast<float>(K.cy)) / static_cast<float>(K.fy);
+    out(0, i) = z * ((landmarks[i] - cx) / fx);
+    out(1, i) = z * ((landmarks[i + n] - cy) / fy);
   }
   return out;
 }

@@ -81,6 +81,14 @@ class FaceResult:
     @property
     def eye_landmarks(self) -> npt.NDArray[np.float32] | None: ...
     @property
+    def eye_landmarks_3d(self) -> npt.NDArray[np.float32] | None: ...
+    @property
+    def gaze_0(self) -> npt.NDArray[np.float32] | None: ...
+    @property
+    def gaze_1(self) -> npt.NDArray[np.float32] | None: ...
+    @property
+    def gaze_angle(self) -> npt.NDArray[np.float32] | None: ...
+    @property
     def params_global(self) -> npt.NDArray[np.float64]: ...
     @property
     def params_local(self) -> npt.NDArray[np.float64]: ...
@@ -135,6 +143,15 @@ class CLNFModel:
         params_global: ArrayLike,
         params_local: ArrayLike,
         windows: list[int],
+    ) -> FaceResult: ...
+    def _result_from_state(
+        self,
+        landmarks: ArrayLike,
+        params_global: ArrayLike,
+        params_local: ArrayLike,
+        parts: dict[str, tuple[ArrayLike, ArrayLike, ArrayLike]],
+        intrinsics: Sequence[float],
+        success: bool,
     ) -> FaceResult: ...
 
 class MTCNN:

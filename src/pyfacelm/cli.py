@@ -1,4 +1,5 @@
-"""Command line: ``pyfacelm image|video|models`` (also ``python -m pyfacelm``).
+"""Command line: ``pyfacelm image|video|models`` (also ``python -m pyfacelm``), and OpenFace's
+``pyfacelm FeatureExtraction|FaceLandmarkImg`` with OpenFace's flags (openface_compat).
 
 Every problem is reported as one line on stderr (``pyfacelm: error: ...``), never a traceback.
 Exit codes:
@@ -457,6 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_models)
+
+    # OpenFace's commands with OpenFace's single-dash flags; main() hands them to openface_compat.
+    for name in ("FeatureExtraction", "FaceLandmarkImg"):
+        sub.add_parser(name, help=f"OpenFace's {name} flags and output files", add_help=False)
     return ap
 
 
@@ -472,6 +477,11 @@ def _stdout_gone() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and words[0] in ("FeatureExtraction", "FaceLandmarkImg"):
+        from .openface_compat import main as openface_main
+
+        return openface_main(words[0], words[1:])
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -37,6 +37,30 @@ def _rotation(rx: float, ry: float, rz: float) -> np.ndarray:
     return out
 
 
+def _gaze_rays(
+    face: Face, intrinsics: Sequence[float], length_mm: float = 50.0
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """OpenFace's gaze drawing: per eye, from the pupil (mean of the 8 iris points in 3D) to
+    `length_mm` along the gaze vector, both projected; none when gaze was not computed."""
+    if face.gaze_0 is None or face.gaze_1 is None or face.eye_landmarks_3d is None:
+        return []
+    if not (face.gaze_0.any() or face.gaze_1.any()):
+        return []
+    fx, fy, cx, cy = intrinsics
+    e3 = np.asarray(face.eye_landmarks_3d, dtype=float)
+    n = e3.shape[0] // 2
+    rays = []
+    for k, g in enumerate((face.gaze_0, face.gaze_1)):
+        pupil = e3[k * n : k * n + 8].mean(axis=0)
+        end = pupil + np.asarray(g, dtype=float) * length_mm
+        if pupil[2] <= 1e-6 or end[2] <= 1e-6:
+            continue
+        a = (round(fx * pupil[0] / pupil[2] + cx), round(fy * pupil[1] / pupil[2] + cy))
+        b = (round(fx * end[0] / end[2] + cx), round(fy * end[1] / end[2] + cy))
+        rays.append((a, b))
+    return rays
+
+
 def draw_faces(
     image: np.ndarray,
     faces: Iterable[Face],
@@ -44,8 +68,10 @@ def draw_faces(
     *,
     axis_mm: float = 70.0,
 ) -> np.ndarray:
-    """A BGR copy of `image` with each face's box, landmarks, eye landmarks and a pose axis
-    (x red, y green, z blue; `axis_mm` long). Successful fits are drawn in green, others in red."""
+    """A BGR copy of `image` with each face's box, landmarks, eye landmarks, a pose axis
+    (x red, y green, z blue; `axis_mm` long) and, where gaze was computed, OpenFace's gaze rays
+    (one line per eye from the pupil, 50 mm along the gaze, projected with `intrinsics`).
+    Successful fits are drawn in green, others in red."""
     cv2 = require_cv2()
     out = image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     h, w = out.shape[:2]
@@ -62,6 +88,8 @@ def draw_faces(
         if face.eye_landmarks is not None:
             for x, y in face.eye_landmarks:
                 cv2.circle(out, (round(float(x)), round(float(y))), thick, (255, 200, 0), -1)
+        for a, b in _gaze_rays(face, (fx, fy, cx, cy)):
+            cv2.line(out, a, b, (110, 220, 0), thick + 1, cv2.LINE_AA)
         t = np.asarray(face.pose[:3], dtype=float)
         if t[2] > 1e-6:
             R = _rotation(*face.pose[3:])

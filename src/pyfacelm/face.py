@@ -19,6 +19,10 @@ def _frozen(a: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
+def _optional(a: Any) -> np.ndarray | None:
+    return None if a is None else _frozen(a, np.float32)
+
+
 @dataclass(frozen=True, repr=False, eq=False)
 class Face:
     """One fitted face, as OpenFace reports it.
@@ -38,6 +42,17 @@ class Face:
         box: (4,) float64 ``(x, y, w, h)`` the fit started from.
         view: index of the patch-expert view (head orientation bucket) used.
         face_id: identifier of a tracked face (video), None for single images.
+        eye_landmarks_3d: (56, 3) float32, the eye landmarks in the camera frame in millimetres
+            (each eye model's own depth, as OpenFace's ``eye_lmk_X/Y/Z``), or None when the model
+            has no eye models.
+        gaze_0: (3,) float32 unit gaze vector of the image-left eye (the subject's right eye),
+            camera frame, from the eyeball centre through the pupil; about ``(0, 0, -1)`` when
+            looking into the camera. Zeros when ``success`` is False (OpenFace computes gaze only
+            for successful fits); None when the model has no eye models.
+        gaze_1: (3,) float32, the same for the image-right eye.
+        gaze_angle: (2,) float32 ``(x, y)`` radians of the two eyes' mean gaze: ``atan2(x, -z)``
+            (positive towards the image's right) and ``atan2(y, -z)`` (positive downwards); zeros
+            / None as the gaze vectors.
     """
 
     landmarks: npt.NDArray[np.float32]
@@ -52,6 +67,10 @@ class Face:
     box: npt.NDArray[np.float64]
     view: int
     face_id: int | None = field(default=None)
+    eye_landmarks_3d: npt.NDArray[np.float32] | None = field(default=None)
+    gaze_0: npt.NDArray[np.float32] | None = field(default=None)
+    gaze_1: npt.NDArray[np.float32] | None = field(default=None)
+    gaze_angle: npt.NDArray[np.float32] | None = field(default=None)
 
     @classmethod
     def from_native(cls, r: _clnf.FaceResult) -> Face:
@@ -70,6 +89,10 @@ class Face:
             box=_frozen(r.box, np.float64),
             view=int(r.view),
             face_id=r.face_id,
+            eye_landmarks_3d=_optional(r.eye_landmarks_3d),
+            gaze_0=_optional(r.gaze_0),
+            gaze_1=_optional(r.gaze_1),
+            gaze_angle=_optional(r.gaze_angle),
         )
 
     def to_dict(self) -> dict[str, Any]:

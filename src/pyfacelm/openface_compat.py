@@ -1,0 +1,366 @@
+"""Drop-in replacements for OpenFace's ``FeatureExtraction`` and ``FaceLandmarkImg`` commands.
+
+``pyfacelm FeatureExtraction -f video.avi -out_dir out`` accepts OpenFace's single-dash flags and
+writes OpenFace's files under ``-out_dir``: ``<name>.csv`` (FeatureExtraction's columns, order
+and number formatting), ``<name>_of_details.txt`` and, with ``-tracked``, the annotated video
+(``<name>.avi``; FaceLandmarkImg: ``<name>.jpg``). Differences from OpenFace are listed in the
+README ("Switching from OpenFace"): no action units, HOG or aligned-face outputs yet, CLNF as
+the default landmark model, ``-wild`` not yet supported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .errors import ModelFormatError, ModelNotFoundError
+from .openface_flags import BLOCK_FLAGS, COMMANDS, UsageError, build_parser, parse
+
+__all__ = ["COMMANDS", "CompatError", "face_landmark_img", "feature_extraction", "main"]
+
+
+class CompatError(Exception):
+    """A problem with the inputs or outputs, reported in one line (exit code 1)."""
+
+
+@dataclass
+class _Options:
+    out_dir: Path
+    blocks: list[str]
+    tracked: bool
+    intrinsics: tuple[float | None, float | None, float | None, float | None]
+    multi_view: bool
+    quiet: bool
+    sep: str
+    model_file: Path | None
+
+
+def _options(args: argparse.Namespace) -> _Options:
+    chosen = [block for flag, block in BLOCK_FLAGS.items() if getattr(args, flag)]
+    from .csv_output import OUTPUT_BLOCKS
+
+    return _Options(
+        out_dir=Path(args.out_dir),
+        # No output flag: everything pyfacelm can write, as OpenFace writes all it can.
+        blocks=chosen if (chosen or args.tracked) else list(OUTPUT_BLOCKS),
+        tracked=args.tracked,
+        intrinsics=(args.fx, args.fy, args.cx, args.cy),
+        multi_view=bool(args.multi_view),
+        quiet=args.quiet,
+        sep=args.sep,
+        model_file=None if args.mloc is None else Path(args.mloc),
+    )
+
+
+def _intrinsics(opts: _Options, width: int, height: int) -> tuple[float, float, float, float]:
+    """OpenFace's rule (SPEC_GAZE §2, in float like the core's default): a missing -cx / -cy is
+    the image centre; missing focal lengths are the guess from the image size; one given focal
+    length serves for both."""
+    f32 = np.float32
+    w, h = f32(width), f32(height)
+    guess = f32((f32(500) * (w / f32(640)) + f32(500) * (h / f32(480))) / f32(2))
+    fx, fy, cx, cy = opts.intrinsics
+    if fx is None and fy is None:
+        fx = fy = float(guess)
+    elif fx is None or fy is None:
+        fx = fy = fx if fx is not None else fy
+    assert fx is not None and fy is not None
+    return fx, fy, float(w / f32(2)) if cx is None else cx, float(h / f32(2)) if cy is None else cy
+
+
+def _detector(opts: _Options, model_dir: str | None) -> Any:
+    """The landmark model: -mloc as a path, or a main_*.txt name looked up in the model folder
+    (OpenFace's ``-mloc model/main_clnf_general.txt``); CLNF by default."""
+    from .detector import MODELS, CLNFDetector
+
+    if opts.model_file is None:
+        return CLNFDetector("clnf", model_dir)
+    p = opts.model_file.expanduser()
+    if p.is_file():
+        return CLNFDetector(str(p), model_dir)
+    by_file = {v: k for k, v in MODELS.items()}
+    if p.name in by_file:
+        return CLNFDetector(by_file[p.name], model_dir)
+    raise CompatError(f"-mloc: no such model file: {opts.model_file}")
+
+
+def _names(args: argparse.Namespace, inputs: list[tuple[str, Any]]) -> list[str]:
+    if args.names:
+        return [
+            Path(n).stem if Path(n).suffix.lower() == ".csv" else Path(n).name for n in args.names
+        ]
+    return [name for name, _ in inputs]
+
+
+def _write_details(
+    path: Path,
+    *,
+    input_desc: str,
+    csv: Path,
+    intr: Sequence[float],
+    opts: _Options,
+    model: str,
+    tracked: Path | None,
+) -> None:
+    on = set(opts.blocks)
+    lines = [
+        f"Input:{input_desc}",
+        "Camera parameters:" + ",".join(f"{v:g}" for v in intr),
+        f"Output csv:{csv.resolve()}",
+        f"Gaze: {int('gaze' in on)}",
+        "AUs: 0",
+        f"Landmarks 2D: {int('2Dfp' in on)}",
+        f"Landmarks 3D: {int('3Dfp' in on)}",
+        f"Pose: {int('pose' in on)}",
+        f"Shape parameters: {int('pdmparams' in on)}",
+        "Output HOG: 0",
+        "Output similarity aligned: 0",
+        f"Output tracked: {'' if tracked is None else tracked.resolve()}",
+        f"Landmark model: {model}",
+        f"Software: pyfacelm {__version__} (OpenFace 2.2 command-line compatible)",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _open_csv(path: Path) -> Any:
+    try:
+        return open(path, "w", encoding="utf-8", newline="")
+    except OSError as e:
+        raise CompatError(f"cannot write {path}: {e.strerror}") from e
+
+
+def _n_eye(det: Any) -> int:
+    names = det.native_model.part_names
+    return 56 if "left_eye_28" in names and "right_eye_28" in names else 0
+
+
+# --- FeatureExtraction -----------------------------------------------------------------------
+
+
+def _camera_frames(device: int) -> tuple[Iterator[np.ndarray], float]:
+    from .video import require_cv2
+
+    cv2 = require_cv2()
+    # OpenCV logs each backend it tries; the user gets our one line instead.
+    logging = cv2.utils.logging
+    level = logging.getLogLevel()
+    logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+    try:
+        cap = cv2.VideoCapture(device)
+    finally:
+        logging.setLogLevel(level)
+    if not cap.isOpened():
+        raise CompatError(f"-device {device}: cannot open camera device {device}")
+    fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+
+    def frames() -> Iterator[np.ndarray]:
+        try:
+            while True:
+                ok, frame = cap.read()
+                if not ok:
+                    return
+                yield frame
+        finally:
+            cap.release()
+
+    return frames(), fps
+
+
+def feature_extraction(args: argparse.Namespace) -> int:
+    from .csv_output import OpenFaceCsvWriter
+    from .drawing import draw_faces
+    from .video import open_video, require_cv2
+
+    cv2 = require_cv2()
+    opts = _options(args)
+    inputs: list[tuple[str, Any]] = []
+    for f in args.files:
+        inputs.append((Path(f).stem, Path(f)))
+    for d in args.dirs:
+        inputs.append((Path(d).name, Path(d)))
+    if args.device is not None:
+        inputs.append((f"webcam_{args.device}", args.device))
+    for _, src in inputs:
+        if isinstance(src, Path) and not src.exists():
+            raise CompatError(f"no such file or folder: {src}")
+    det = _detector(opts, args.model_dir)
+    n_eye = _n_eye(det)
+    opts.out_dir.mkdir(parents=True, exist_ok=True)
+    for name, (_, src) in zip(_names(args, inputs), inputs):
+        # Timestamps as OpenFace's: frame k at k / fps for a video file (30 fps if the file
+        # does not say), 0 for an image folder, seconds since the start for a camera.
+        if isinstance(src, int):
+            frames, fps = _camera_frames(src)
+            clock, desc = "camera", f"camera device {src}"
+        else:
+            try:
+                source = open_video(src)
+            except OSError as e:
+                raise CompatError(str(e)) from e
+            frames, fps, desc = iter(source), source.fps, str(src.resolve())
+            clock = "zero" if source.is_sequence else "fps"
+        csv_path = opts.out_dir / f"{name}.csv"
+        video_path = opts.out_dir / f"{name}.avi" if opts.tracked else None
+        tracker = det.tracker()
+        out = _open_csv(csv_path)
+        writer = OpenFaceCsvWriter(
+            out,
+            sequence=True,
+            blocks=opts.blocks,
+            sep=opts.sep,
+            n_landmarks=det.n_landmarks,
+            n_eye=n_eye,
+            n_modes=det.n_modes,
+        )
+        vw: Any = None
+        intr: tuple[float, float, float, float] | None = None
+        start = time.perf_counter()
+        n = 0
+        try:
+            for n, frame in enumerate(frames, start=1):
+                if intr is None:
+                    intr = _intrinsics(opts, frame.shape[1], frame.shape[0])
+                faces = tracker.update(frame, intrinsics=intr)
+                if clock == "camera":
+                    ts = time.perf_counter() - start
+                else:
+                    ts = 0.0 if clock == "zero" else (n - 1) * (1.0 / (fps if fps > 0 else 30.0))
+                face = faces[0] if faces else None
+                writer.write_frame(n, ts, face)
+                if video_path is not None:
+                    if vw is None:
+                        vw = cv2.VideoWriter(
+                            str(video_path),
+                            cv2.VideoWriter_fourcc(*"DIVX"),
+                            fps if fps > 0 else 30.0,
+                            (frame.shape[1], frame.shape[0]),
+                        )
+                        if not vw.isOpened():
+                            raise CompatError(f"cannot write video {video_path}")
+                    vw.write(draw_faces(frame, [face] if face else [], intr))
+        except KeyboardInterrupt:
+            pass  # a live camera is stopped with Ctrl-C; keep what was written
+        except OSError as e:
+            raise CompatError(str(e)) from e
+        finally:
+            if vw is not None:
+                vw.release()
+            out.close()
+        if n == 0:
+            raise CompatError(f"no frames could be read from {desc}")
+        assert intr is not None
+        _write_details(
+            opts.out_dir / f"{name}_of_details.txt",
+            input_desc=desc,
+            csv=csv_path,
+            intr=intr,
+            opts=opts,
+            model=det.model_name,
+            tracked=video_path,
+        )
+        if not opts.quiet:
+            print(f"{desc}: {n} frames -> {csv_path}", file=sys.stderr)
+    return 0
+
+
+# --- FaceLandmarkImg -------------------------------------------------------------------------
+
+
+def face_landmark_img(args: argparse.Namespace) -> int:
+    from .csv_output import OpenFaceCsvWriter
+    from .drawing import draw_faces
+    from .video import IMAGE_EXTENSIONS, require_cv2
+
+    cv2 = require_cv2()
+    opts = _options(args)
+    images: list[tuple[str, Path]] = []
+    for f in args.files:
+        if not Path(f).is_file():
+            raise CompatError(f"no such image: {f}")
+        images.append((Path(f).stem, Path(f)))
+    for d in args.dirs:
+        folder = Path(d)
+        if not folder.is_dir():
+            raise CompatError(f"no such folder: {d}")
+        found = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+        if not found:
+            raise CompatError(f"folder {d} contains no images ({', '.join(IMAGE_EXTENSIONS)})")
+        images += [(p.stem, p) for p in found]
+    if args.names and len(args.names) != len(images):
+        raise UsageError(
+            f"-of given {len(args.names)} time(s) for {len(images)} image(s); give one per image"
+        )
+    det = _detector(opts, args.model_dir)
+    n_eye = _n_eye(det)
+    opts.out_dir.mkdir(parents=True, exist_ok=True)
+    for name, (_, path) in zip(_names(args, images), images):
+        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if img is None:
+            raise CompatError(f"cannot read image: {path}")
+        intr = _intrinsics(opts, img.shape[1], img.shape[0])
+        faces = det.detect(img, intrinsics=intr, multi_view=opts.multi_view)
+        csv_path = opts.out_dir / f"{name}.csv"
+        with _open_csv(csv_path) as out:
+            writer = OpenFaceCsvWriter(
+                out,
+                sequence=False,
+                blocks=opts.blocks,
+                sep=opts.sep,
+                n_landmarks=det.n_landmarks,
+                n_eye=n_eye,
+                n_modes=det.n_modes,
+            )
+            writer.write_header()
+            for i, face in enumerate(faces):
+                writer.write_image_face(i, face)
+        tracked = opts.out_dir / f"{name}.jpg" if opts.tracked else None
+        if tracked is not None and not cv2.imwrite(str(tracked), draw_faces(img, faces, intr)):
+            raise CompatError(f"cannot write {tracked}")
+        _write_details(
+            opts.out_dir / f"{name}_of_details.txt",
+            input_desc=str(path.resolve()),
+            csv=csv_path,
+            intr=intr,
+            opts=opts,
+            model=det.model_name,
+            tracked=tracked,
+        )
+        if not opts.quiet:
+            print(f"{path}: {len(faces)} face(s) -> {csv_path}", file=sys.stderr)
+    return 0
+
+
+def main(command: str, argv: Sequence[str]) -> int:
+    """Run OpenFace's `command` ("FeatureExtraction" or "FaceLandmarkImg") with its flags."""
+    prog = f"pyfacelm {command}"
+    try:
+        args = parse(command, argv)
+        if args.help:
+            build_parser(command).print_help()
+            return 0
+        run = feature_extraction if command == "FeatureExtraction" else face_landmark_img
+        return run(args)
+    except UsageError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except (
+        CompatError,
+        ModelNotFoundError,
+        ModelFormatError,
+        ImportError,
+        ValueError,
+        OSError,
+    ) as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
