@@ -67,9 +67,9 @@ def test_each_scale_from_the_originals_state(model_dir, reference, extra_images,
         for k in range(3):
             windows = [w if s == k else 0 for s, w in enumerate(WINDOWS)]
             r = main.fit(img, g, p, window_sizes=windows)
-            dist[k].append(mean_dist(r["landmarks"], stages[k]["landmarks"]))
-            assert r["view_used"] == stages[k]["view_used"]
-            assert r["model_likelihood"] == pytest.approx(stages[k]["model_likelihood"], abs=2e-3)
+            dist[k].append(mean_dist(r.landmarks, stages[k]["landmarks"]))
+            assert r.view_used == stages[k]["view_used"]
+            assert r.model_likelihood == pytest.approx(stages[k]["model_likelihood"], abs=2e-3)
             g, p = stages[k]["params_global"], stages[k]["params_local"]
     # Measured (CLNF / CLM): median <= 8e-5 px at every scale; max 0.025 / 0.013 (scale 0),
     # 0.085 / 0.026 (scale 1), 0.002 / 0.053 (scale 2): the odd face flips a kernel-grid cell.
@@ -87,11 +87,11 @@ def test_parts_from_the_originals_main_fit(model_dir, reference, extra_images, m
     for img, face in faces(reference(FILES[model])):
         main = face["stages_main_model_only"][2]
         r = clnf._detect_from(img, main["params_global"], main["params_local"], [0, 0, 0])
-        dist.append(mean_dist(r["landmarks"], face["landmarks"]))
+        dist.append(mean_dist(r.landmarks, face["landmarks"]))
         for name, part in face["parts"].items():
-            part_dist.append(mean_dist(r["parts"][name]["landmarks"], part["landmarks"]))
-        assert r["success"] == face["success"]
-        assert r["confidence"] == pytest.approx(face["confidence"], abs=1e-6)
+            part_dist.append(mean_dist(r.parts[name].landmarks, part["landmarks"]))
+        assert r.success == face["success"]
+        assert r.confidence == pytest.approx(face["confidence"], abs=1e-6)
     # Measured: final landmarks max 0.023 (CLNF) / 0.033 (CLM) px, medians 0.0047 / 0.0020;
     # part landmarks max 0.11 / 0.20 px (an eye model crossing a grid cell).
     assert max(dist) <= 0.04 and np.median(dist) <= 0.006, (model, np.sort(dist)[-5:])
@@ -101,7 +101,7 @@ def test_parts_from_the_originals_main_fit(model_dir, reference, extra_images, m
 @pytest.mark.parametrize("model", ["clnf", "clm"])
 def test_full_fit_within_the_rounding_envelope(model_dir, reference, extra_images, model):
     rows = compare(pyfacelm.CLNFDetector(model, model_dir), reference(FILES[model]))
-    assert all(r["success"] for r in rows), model
+    assert all(r.success for r in rows), model
     assert max(r["conf"] for r in rows) <= 1e-6, model
     dist = np.array([r["dist"] for r in rows])
     # Measured (CLNF / CLM, 17 faces each): median 0.027 / 0.026 px; 13 / 13 faces <= 0.1 px;

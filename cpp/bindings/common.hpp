@@ -30,6 +30,12 @@ ImageArg image_from_python(const py::handle& obj, const std::string& color, cons
 // 1-D float64 array of exactly `n` finite values from any array-like.
 std::vector<double> finite_vector(const py::handle& obj, py::ssize_t n, const char* name);
 
+// 2n [x..., y...] -> (n, 2) float32; 3 x n -> (n, 3) float32; vectors -> 1-D float64 / float32.
+py::array_t<float> points_array(const Eigen::VectorXf& v);
+py::array_t<float> points3_array(const Eigen::Matrix3Xf& m);
+py::array_t<double> vector_array(const Eigen::Ref<const Eigen::VectorXd>& v);
+py::array_t<float> float_array(const Eigen::Ref<const Eigen::VectorXf>& v);
+
 // None -> OpenFace's guess for the image size; else four finite numbers meeting Intrinsics::checked.
 Intrinsics intrinsics_arg(const py::object& obj, int width, int height);
 // Four finite numbers (x, y, w, h) meeting checked_box for the image size.
@@ -39,6 +45,7 @@ void bind_image(py::module_& m);
 void bind_pdm(py::module_& m);
 void bind_model_io(py::module_& m);
 void bind_model_files(py::module_& m);
+void bind_landmark_model(py::module_& m);
 void bind_face_result(py::module_& m);
 void bind_clnf(py::module_& m);
 void bind_mtcnn(py::module_& m);

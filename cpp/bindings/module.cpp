@@ -44,6 +44,7 @@ PYBIND11_MODULE(_clnf, m) {
   pyfacelm::py_bindings::bind_pdm(m);
   pyfacelm::py_bindings::bind_model_io(m);
   pyfacelm::py_bindings::bind_model_files(m);
+  pyfacelm::py_bindings::bind_landmark_model(m);
   pyfacelm::py_bindings::bind_face_result(m);
   pyfacelm::py_bindings::bind_clnf(m);
   pyfacelm::py_bindings::bind_mtcnn(m);
