@@ -9,6 +9,7 @@
 
 #include <Eigen/Core>
 
+#include "fitting/detection_parameters.hpp"
 #include "image/image.hpp"
 #include "shape/pose.hpp"
 
@@ -34,6 +35,12 @@ std::vector<double> finite_vector(const py::handle& obj, py::ssize_t n, const ch
 Intrinsics intrinsics_arg(const py::object& obj, int width, int height);
 // Four finite numbers (x, y, w, h) meeting checked_box for the image size.
 Eigen::Vector4d box_arg(const py::object& obj, int width, int height);
+
+// None -> `defaults`; else any object with pyfacelm.FitParameters' attributes, converted
+// and checked by DetectionParameters::validate.
+DetectionParameters params_arg(const py::object& obj, const DetectionParameters& defaults);
+// The attributes of pyfacelm.FitParameters, from the core's parameters.
+py::dict params_dict(const DetectionParameters& P);
 
 void bind_image(py::module_& m);
 void bind_pdm(py::module_& m);

@@ -27,8 +27,13 @@ class UserError(Exception):
 
 def _detector(args: argparse.Namespace) -> CLNFDetector:
     from .detector import CLNFDetector
+    from .parameters import FitParameters
 
-    return CLNFDetector(args.model, args.model_dir)
+    try:
+        params = FitParameters.wild(args.model) if args.wild else None
+    except ValueError as e:
+        raise UserError(str(e)) from e
+    return CLNFDetector(args.model, args.model_dir, params=params)
 
 
 def _open_output(path: str | None) -> tuple[TextIO, bool]:
@@ -63,7 +68,7 @@ def cmd_image(args: argparse.Namespace) -> int:
     try:
         writer = CsvWriter(out, sequence=False, n_modes=det.n_modes)
         for p, img in images:
-            faces = det.detect(img, min_face=args.min_face, multi_view=args.multi_view)
+            faces = det.detect(img, min_face=args.min_face, multi_view=args.multi_view or None)
             for i, face in enumerate(faces):
                 writer.write_image_face(p, i, face)
             if draw_dir is not None:
@@ -201,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="clnf (default), clm, ceclm, clnf_wild, clm_wild, or a main_*.txt path",
         )
         p.add_argument("--model-dir", default=None, help="folder of OpenFace's model files")
+        p.add_argument(
+            "--wild",
+            action="store_true",
+            help="OpenFace's -wild parameters (wider search, NU weighting, multi-view; slower); "
+            "without it every model, clnf_wild and clm_wild included, fits with the defaults",
+        )
         p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
 
     p = sub.add_parser("image", help="detect and fit every face in images; one CSV row per face")
