@@ -52,7 +52,8 @@ void bind_clnf(py::module_& m) {
       .def(
           "_detect_from",
           [](const CLNF& model, const py::handle& image, const py::object& params_global, const py::object& params_local,
-             const std::vector<int>& windows) {
+             const std::vector<int>& windows, const py::object& params) {
+            const DetectionParameters P = params_arg(params, model.default_parameters());
             ImageArg img = image_from_python(image, "bgr");
             auto gv = finite_vector(params_global, 6, "params_global");
             auto pv = finite_vector(params_local, model.main().pdm().n_modes(), "params_local");
@@ -61,11 +62,12 @@ void bind_clnf(py::module_& m) {
             f.main.p = Eigen::Map<const Eigen::VectorXd>(pv.data(), static_cast<Eigen::Index>(pv.size())).cast<float>();
             py::gil_scoped_release release;
             const GrayImage gray = to_gray(img.view);
-            model.detect_landmarks(gray, windows, model.default_parameters(), f);
+            model.detect_landmarks(gray, windows, P, f);
             return face_result(model, f, Intrinsics::guess(img.view.cols, img.view.rows), Eigen::Vector4d::Zero(),
                                f.detection_success);
           },
           py::arg("image"), py::arg("params_global"), py::arg("params_local"), py::arg("windows"),
+          py::arg("params") = py::none(),
           "Testing hook: one detection pass (SPEC §5.1) from the given parameters.");
   m.def(
       "openface_parameters", [](bool ceclm, bool wild) { return params_dict(openface_parameters(ceclm, wild)); },

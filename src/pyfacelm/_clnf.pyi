@@ -142,6 +142,7 @@ class CLNFModel:
         params_global: ArrayLike,
         params_local: ArrayLike,
         windows: list[int],
+        params: FitParameters | None = None,
     ) -> FaceResult: ...
 
 class MTCNN:
