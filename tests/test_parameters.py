@@ -7,7 +7,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, SHARED
 
 import pyfacelm
 from pyfacelm import FitParameters, _clnf
@@ -451,7 +451,8 @@ def test_clm_wild_model_on_every_sample_face(model_dir, reference, samples_dir):
         if f.success and r["success"]
     ]
     print(f"clm_wild: {n_success}/111 successful, vs clm median {np.median(both):.2f} px")
-    assert n_success >= 105 and np.median(both) <= 5.0
+    # Measured: 109 successful (sample2.jpg faces 1 and 2 fail), median 0.99 px from CLM.
+    assert n_success >= 108 and np.median(both) <= 1.3
 
 
 def test_cli_wild_option(model_dir, samples_dir, tmp_path, reference):
@@ -476,3 +477,31 @@ def test_cli_wild_option(model_dir, samples_dir, tmp_path, reference):
     xs = np.array(row[xi : xi + 68], float)
     ref = reference("images_clnf_wild.json")["sample1.jpg"]["faces"][0]
     np.testing.assert_allclose(xs, np.array(ref["landmarks"])[:, 0], atol=0.1)
+
+
+def test_ceclm_presets_reach_the_fit(model_dir, reference, samples_dir, tmp_path):
+    """CE-CLM (synthetic CEN files, SPEC §10.2): the detector's defaults are the core's CE-CLM
+    set (sigma x1.5, reg x0.9, applied once), and -wild runs the early-termination path with
+    its wider windows."""
+    synth = SHARED / "openface" / "synthetic_cen" / "patch_experts"
+    if not synth.is_dir():
+        pytest.skip("synthetic CEN files not available")
+    for item in model_dir.iterdir():
+        if item.name != "patch_experts":
+            (tmp_path / item.name).symlink_to(item)
+    (tmp_path / "patch_experts").mkdir()
+    for item in [*(model_dir / "patch_experts").iterdir(), *synth.glob("*.dat")]:
+        (tmp_path / "patch_experts" / item.name).symlink_to(item)
+    det = pyfacelm.CLNFDetector("ceclm", tmp_path)
+    assert det.params == FitParameters.default("ceclm")
+    assert as_float32(det.params) == {
+        k: (np.float32(v) if isinstance(v, float) else v)
+        for k, v in det.native_model.default_parameters.items()
+    }
+    face = reference("images_ceclm_synth.json")["sample1.jpg"]["faces"][0]
+    img = load_image("sample1.jpg")
+    default = det.fit(img, face["bbox"])
+    assert np.linalg.norm(default.landmarks - np.array(face["landmarks"]), axis=1).mean() <= 0.1
+    wild = det.fit(img, face["bbox"], params=FitParameters.wild("ceclm"))
+    assert np.isfinite(wild.landmarks).all() and 0 <= wild.confidence <= 1
+    assert np.abs(wild.landmarks - default.landmarks).max() > 0.1
