@@ -46,16 +46,19 @@ class FitParameters:
 
     Fields (OpenFace's flag or ``FaceModelParameters`` member in brackets):
         window_sizes_init: search window (pixels of the patch-expert reference frame) per patch
-            scale for images and for detections in video, odd, 0 skips a scale; missing
-            entries count as 0, extra ones are unused (``window_sizes_init``).
+            scale for images and for detections in video: odd, at most 31, 0 skips a scale
+            (at least one scale must be used); missing entries count as 0, extra ones are
+            unused (``window_sizes_init``).
         window_sizes_small: the same for video frames tracked from a successful previous
             frame (``window_sizes_small``).
-        sigma: mean-shift kernel width at the coarsest scale (``-sigma``); finer scales widen
-            it (SPEC §4.2).
-        reg_factor: shape regularisation at the coarsest scale (``-reg``); finer scales loosen it.
+        sigma: mean-shift kernel width at the coarsest scale (``-sigma``, > 0); finer scales
+            widen it (SPEC §4.2).
+        reg_factor: shape regularisation at the coarsest scale (``-reg``, >= 0); finer scales
+            loosen it.
         weight_factor: confidence weighting of the landmarks (``-w_reg``); 0 is plain RLMS,
             above 0 NU-RLMS (patch-expert confidences weight the landmarks).
-        iterations: RLMS iterations per rigid and per non-rigid step at each scale (``-n_iter``).
+        iterations: RLMS iterations per rigid and per non-rigid step at each scale
+            (``-n_iter``, 1 to 1000).
         multi_view: fit from OpenFace's 11 head-rotation hypotheses and keep the best
             (``-multi_view``); images only: video re-detections always use them.
         validate_detections: run the CNN validator on each fit (``-validate_detections``);
