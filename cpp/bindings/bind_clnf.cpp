@@ -9,11 +9,17 @@ namespace pyfacelm::py_bindings {
 
 void bind_clnf(py::module_& m) {
   py::class_<CLNF>(m, "CLNFModel", "A loaded OpenFace detector (main model, parts, validator).")
-      .def(py::init([](const std::string& main_file) {
+      .def(py::init([](const std::string& main_file, const py::object& params) {
+             // Parameters named at load have their windows' expert data precomputed.
+             std::vector<std::vector<int>> window_sets;
+             if (!params.is_none()) {
+               const DetectionParameters P = params_arg(params, DetectionParameters{});
+               window_sets = {P.window_sizes_init, P.window_sizes_small};
+             }
              py::gil_scoped_release release;
-             return CLNF::load(main_file);
+             return CLNF::load(main_file, window_sets);
            }),
-           py::arg("main_file"))
+           py::arg("main_file"), py::arg("params") = py::none())
       .def_property_readonly("path", &CLNF::path)
       .def_property_readonly("n_points", [](const CLNF& c) { return c.main().n_points(); })
       .def_property_readonly("n_modes", [](const CLNF& c) { return c.main().pdm().n_modes(); })
@@ -24,26 +30,30 @@ void bind_clnf(py::module_& m) {
       })
       .def_property_readonly("has_validator", &CLNF::has_validator)
       .def_property_readonly("has_early_termination", &CLNF::has_early_termination)
+      .def_property_readonly(
+          "default_parameters", [](const CLNF& c) { return params_dict(c.default_parameters()); },
+          "OpenFace's command-line defaults for this model (SPEC §10.3), as FitParameters fields.")
       .def(
           "fit",
           [](const CLNF& model, const py::handle& image, const py::object& box, const std::string& color,
-             const py::object& intrinsics, bool multi_view) {
+             const py::object& intrinsics, const py::object& params, const py::object& multi_view) {
             ImageArg img = image_from_python(image, color);
             const Eigen::Vector4d b = box_arg(box, img.view.cols, img.view.rows);
             const Intrinsics K = intrinsics_arg(intrinsics, img.view.cols, img.view.rows);
-            DetectionParameters P = model.default_parameters();
-            P.multi_view = multi_view;
+            DetectionParameters P = params_arg(params, model.default_parameters());
+            if (!multi_view.is_none()) P.multi_view = multi_view.cast<bool>();
             py::gil_scoped_release release;
             const GrayImage gray = to_gray(img.view);
             const FaceFit f = model.fit_image(gray, b, P);
             return face_result(model, f, K, b, f.returned_success);
           },
           py::arg("image"), py::arg("box"), py::arg("color") = "bgr", py::arg("intrinsics") = py::none(),
-          py::arg("multi_view") = false)
+          py::arg("params") = py::none(), py::arg("multi_view") = py::none())
       .def(
           "_detect_from",
           [](const CLNF& model, const py::handle& image, const py::object& params_global, const py::object& params_local,
-             const std::vector<int>& windows) {
+             const std::vector<int>& windows, const py::object& params) {
+            const DetectionParameters P = params_arg(params, model.default_parameters());
             ImageArg img = image_from_python(image, "bgr");
             auto gv = finite_vector(params_global, 6, "params_global");
             auto pv = finite_vector(params_local, model.main().pdm().n_modes(), "params_local");
@@ -52,11 +62,12 @@ void bind_clnf(py::module_& m) {
             f.main.p = Eigen::Map<const Eigen::VectorXd>(pv.data(), static_cast<Eigen::Index>(pv.size())).cast<float>();
             py::gil_scoped_release release;
             const GrayImage gray = to_gray(img.view);
-            model.detect_landmarks(gray, windows, model.default_parameters(), f);
+            model.detect_landmarks(gray, windows, P, f);
             return face_result(model, f, Intrinsics::guess(img.view.cols, img.view.rows), Eigen::Vector4d::Zero(),
                                f.detection_success);
           },
           py::arg("image"), py::arg("params_global"), py::arg("params_local"), py::arg("windows"),
+          py::arg("params") = py::none(),
           "Testing hook: one landmark detection pass (patch experts and NU-RLMS at the given window sizes) from the given parameters.")
       .def(
           "_result_from_state",
@@ -89,6 +100,13 @@ void bind_clnf(py::module_& m) {
           py::arg("landmarks"), py::arg("params_global"), py::arg("params_local"), py::arg("parts"),
           py::arg("intrinsics"), py::arg("success"),
           "Testing hook: the result (pose, 3D points, gaze) of a given fit state; landmarks as 2n [x..., y...].");
+  m.def(
+      "openface_parameters", [](bool ceclm, bool wild) { return params_dict(openface_parameters(ceclm, wild)); },
+      py::arg("ceclm"), py::arg("wild"),
+      "OpenFace's command-line parameter set: its defaults or `-wild`, for CE-CLM or for CLNF/CLM.");
+  m.def(
+      "check_parameters", [](const py::object& params) { params_arg(params, DetectionParameters{}); },
+      py::arg("params"), "Raises TypeError / ValueError when `params` cannot be used for a fit.");
 }
 
 }  // namespace pyfacelm::py_bindings

@@ -24,16 +24,16 @@ struct PyTracker {
 
 void bind_tracker(py::module_& m) {
   py::class_<PyTracker>(m, "Tracker", "Video tracking state for one stream (OpenFace's video mode).")
-      .def(py::init([](py::object model, py::object detector, int max_faces) {
+      .def(py::init([](py::object model, py::object detector, int max_faces, const py::object& params) {
              const CLNF& c = model.cast<const CLNF&>();
              const MTCNN* d = detector.is_none() ? nullptr : &detector.cast<const MTCNN&>();
              auto t = std::make_unique<PyTracker>();
              t->model_ref = model;
              t->detector_ref = detector;
-             t->tracker = std::make_unique<Tracker>(c, d, max_faces, c.default_parameters());
+             t->tracker = std::make_unique<Tracker>(c, d, max_faces, params_arg(params, c.default_parameters()));
              return t;
            }),
-           py::arg("model"), py::arg("detector"), py::arg("max_faces") = 1)
+           py::arg("model"), py::arg("detector"), py::arg("max_faces") = 1, py::arg("params") = py::none())
       .def("reset",
            [](PyTracker& t) {
              py::gil_scoped_release release;

@@ -9,6 +9,7 @@
 
 #include <Eigen/Core>
 
+#include "fitting/detection_parameters.hpp"
 #include "image/image.hpp"
 #include "shape/pose.hpp"
 
@@ -40,6 +41,12 @@ py::array_t<float> float_array(const Eigen::Ref<const Eigen::VectorXf>& v);
 Intrinsics intrinsics_arg(const py::object& obj, int width, int height);
 // Four finite numbers (x, y, w, h) meeting checked_box for the image size.
 Eigen::Vector4d box_arg(const py::object& obj, int width, int height);
+
+// None -> `defaults`; else any object with pyfacelm.FitParameters' attributes, converted
+// and checked by DetectionParameters::validate.
+DetectionParameters params_arg(const py::object& obj, const DetectionParameters& defaults);
+// The attributes of pyfacelm.FitParameters, from the core's parameters.
+py::dict params_dict(const DetectionParameters& P);
 
 void bind_image(py::module_& m);
 void bind_pdm(py::module_& m);

@@ -43,11 +43,13 @@ void part_parameters(const std::string& name, PartModel& part) {
   }
 }
 
-std::vector<std::vector<int>> windows_per_scale(const std::vector<int>& a, const std::vector<int>& b) {
-  std::vector<std::vector<int>> out(std::max(a.size(), b.size()));
-  for (std::size_t s = 0; s < out.size(); ++s) {
-    if (s < a.size() && a[s] > 0) out[s].push_back(a[s]);
-    if (s < b.size() && b[s] > 0 && (out[s].empty() || out[s][0] != b[s])) out[s].push_back(b[s]);
+// The distinct positive window sizes of each scale over several window lists.
+std::vector<std::vector<int>> windows_per_scale(const std::vector<std::vector<int>>& lists) {
+  std::vector<std::vector<int>> out;
+  for (const auto& list : lists) {
+    if (list.size() > out.size()) out.resize(list.size());
+    for (std::size_t s = 0; s < list.size(); ++s)
+      if (list[s] > 0 && std::find(out[s].begin(), out[s].end(), list[s]) == out[s].end()) out[s].push_back(list[s]);
   }
   return out;
 }
@@ -64,26 +66,29 @@ const std::vector<Eigen::Vector3f>& multi_view_rotations() {
   return r;
 }
 
-CLNF CLNF::load(const std::string& main_file) {
+CLNF CLNF::load(const std::string& main_file, const std::vector<std::vector<int>>& window_sets) {
   MainConfig cfg = read_main_config(main_file);
   CLNF m;
   m.path_ = main_file;
   // §10.2: the model file's stem selects CE-CLM's sigma x1.5 and reg x0.9.
   const std::string stem = std::filesystem::path(main_file).stem().string();
   m.ceclm_ = stem == "main_ceclm_general";
-  if (m.ceclm_) {
-    m.defaults_.fit.sigma *= 1.5f;
-    m.defaults_.fit.reg_factor *= 0.9f;
+  m.defaults_ = openface_parameters(m.ceclm_, false);
+  std::vector<std::vector<int>> windows = {m.defaults_.window_sizes_init, m.defaults_.window_sizes_small};
+  for (const auto& set : window_sets) {
+    DetectionParameters check;
+    check.window_sizes_init = set;
+    check.validate();  // the same window rules as a fit's, before anything is allocated
+    windows.push_back(set);
   }
-  m.main_ = LandmarkModel::load(cfg.landmark_detector,
-                                windows_per_scale(m.defaults_.window_sizes_init, m.defaults_.window_sizes_small));
+  m.main_ = LandmarkModel::load(cfg.landmark_detector, windows_per_scale(windows));
   const int n_main = m.main_.n_points();
   for (const auto& spec : cfg.parts) {
     PartModel part;
     part.name = spec.name;
     part_parameters(spec.name, part);
     part.mapping = spec.mapping;
-    part.model = LandmarkModel::load(description_of(spec.main_file), windows_per_scale(part.window_sizes, {}));
+    part.model = LandmarkModel::load(description_of(spec.main_file), windows_per_scale({part.window_sizes}));
     for (const auto& [i, j] : part.mapping)
       if (i < 0 || i >= n_main || j < 0 || j >= part.model.n_points())
         throw ModelFormatError(main_file + ": part '" + spec.name + "' maps landmark " + std::to_string(i) + " -> " +
@@ -189,11 +194,16 @@ FaceFit CLNF::fit_image(const GrayImage& gray, const Eigen::Vector4d& box, const
 FaceFit CLNF::fit_image_basic(const GrayImage& gray, const Eigen::Vector4d& box, const DetectionParameters& P,
                               const std::vector<Eigen::Vector3f>& hyps) const {
   FaceFit best;
+  int last_view = 0;
   for (std::size_t h = 0; h < hyps.size(); ++h) {
     FaceFit f = initial_state(box, hyps[h]);
     detect_landmarks(gray, P.window_sizes_init, P, f);
+    last_view = f.main.view_used;
     if (h == 0 || f.main.model_likelihood > best.main.model_likelihood) best = std::move(f);
   }
+  // Quirk kept (as in §8.4): OpenFace does not restore the view with the winner's state,
+  // so the reported view is the last hypothesis'.
+  best.main.view_used = last_view;
   return best;
 }
 

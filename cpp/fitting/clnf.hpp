@@ -10,22 +10,11 @@
 #include <vector>
 
 #include "io/expert_files.hpp"
+#include "fitting/detection_parameters.hpp"
 #include "fitting/landmark_model.hpp"
 #include "fitting/validator.hpp"
 
 namespace pyfacelm {
-
-// OpenFace's FaceModelParameters for the main model (SPEC §10).
-struct DetectionParameters {
-  FitParameters fit;
-  std::vector<int> window_sizes_init{11, 9, 7, 5};
-  std::vector<int> window_sizes_small{0, 9, 7, 0};
-  bool validate_detections = true;
-  float validation_boundary = 0.725f;
-  bool refine_hierarchical = true;
-  bool multi_view = false;
-  int reinit_video_every = 2;
-};
 
 struct PartModel {
   std::string name;
@@ -46,7 +35,10 @@ struct FaceFit {
 
 class CLNF {
  public:
-  static CLNF load(const std::string& main_file);
+  // `window_sets` lists further window-size lists (e.g. a caller's DetectionParameters)
+  // whose per-window expert data is precomputed at load, besides the defaults'; a fit
+  // with any other window computes it per call (same result, slower).
+  static CLNF load(const std::string& main_file, const std::vector<std::vector<int>>& window_sets = {});
 
   const std::string& path() const { return path_; }
   const LandmarkModel& main() const { return main_; }

@@ -9,6 +9,7 @@ namespace pyfacelm {
 
 Tracker::Tracker(const CLNF& model, const MTCNN* detector, int max_faces, DetectionParameters params)
     : model_(&model), detector_(detector), max_faces_(max_faces), params_(std::move(params)) {
+  params_.validate();
   reset();
 }
 

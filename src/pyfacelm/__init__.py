@@ -12,6 +12,7 @@ from .detector import MODELS, CLNFDetector
 from .errors import ModelFormatError, ModelNotFoundError
 from .face import Face
 from .models import find_model_dir, verify
+from .parameters import FitParameters
 from .tracking import Tracker
 from .video import iter_video
 
@@ -23,6 +24,7 @@ __all__ = [
     "CLNFDetector",
     "Tracker",
     "Face",
+    "FitParameters",
     "ModelFormatError",
     "ModelNotFoundError",
     "__version__",

@@ -6,6 +6,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from .parameters import FitParameters
+
 ArrayLike = npt.ArrayLike
 Color = Literal["bgr", "rgb", "BGR", "RGB"]
 
@@ -17,6 +19,8 @@ def to_gray(
 ) -> npt.NDArray[np.uint8]: ...
 def _image_view_info(image: npt.NDArray[Any], color: Color = "bgr") -> dict[str, Any]: ...
 def read_main_config(path: str) -> dict[str, Any]: ...
+def openface_parameters(ceclm: bool, wild: bool) -> dict[str, Any]: ...
+def check_parameters(params: FitParameters) -> None: ...
 def read_model_description(path: str) -> dict[str, Any]: ...
 def _load_model_file(path: str, kind: str, n_views: int = 7) -> dict[str, Any]: ...
 
@@ -116,7 +120,7 @@ class FaceResult:
     def failures_in_a_row(self) -> int: ...
 
 class CLNFModel:
-    def __init__(self, main_file: str) -> None: ...
+    def __init__(self, main_file: str, params: FitParameters | None = None) -> None: ...
     @property
     def path(self) -> str: ...
     @property
@@ -129,13 +133,16 @@ class CLNFModel:
     def has_validator(self) -> bool: ...
     @property
     def has_early_termination(self) -> bool: ...
+    @property
+    def default_parameters(self) -> dict[str, Any]: ...
     def fit(
         self,
         image: npt.NDArray[Any],
         box: Sequence[float],
         color: Color = "bgr",
         intrinsics: Sequence[float] | None = None,
-        multi_view: bool = False,
+        params: FitParameters | None = None,
+        multi_view: bool | None = None,
     ) -> FaceResult: ...
     def _detect_from(
         self,
@@ -143,6 +150,7 @@ class CLNFModel:
         params_global: ArrayLike,
         params_local: ArrayLike,
         windows: list[int],
+        params: FitParameters | None = None,
     ) -> FaceResult: ...
     def _result_from_state(
         self,
@@ -192,7 +200,13 @@ class MTCNN:
     ) -> npt.NDArray[np.float64]: ...
 
 class Tracker:
-    def __init__(self, model: CLNFModel, detector: MTCNN | None, max_faces: int = 1) -> None: ...
+    def __init__(
+        self,
+        model: CLNFModel,
+        detector: MTCNN | None,
+        max_faces: int = 1,
+        params: FitParameters | None = None,
+    ) -> None: ...
     def reset(self) -> None: ...
     def update(
         self,

@@ -82,13 +82,15 @@ def _non_negative_int(text: str) -> int:
 def _detector(args: argparse.Namespace) -> CLNFDetector:
     from .detector import MODELS, CLNFDetector
     from .models import search_model_dir
+    from .parameters import FitParameters
 
     if args.model in MODELS:  # say it in the command line's words (--model-dir, not model_dir=)
         search = search_model_dir(args.model_dir)
         if search.found is None:
             raise UserError(search.message("--model-dir DIR"))
     try:
-        return CLNFDetector(args.model, args.model_dir)
+        params = FitParameters.wild(args.model) if args.wild else None
+        return CLNFDetector(args.model, args.model_dir, params=params)
     except ValueError as e:  # ModelFormatError, an unknown model name
         raise UserError(str(e)) from e
 
@@ -174,7 +176,7 @@ def cmd_image(args: argparse.Namespace) -> int:
                 progress.update(done)
                 continue
             try:
-                faces = det.detect(img, min_face=args.min_face, multi_view=args.multi_view)
+                faces = det.detect(img, min_face=args.min_face, multi_view=args.multi_view or None)
             except (TypeError, ValueError) as e:
                 progress.warn(f"{path}: {e}")
                 failed += 1
@@ -370,6 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="clnf (default), clm, ceclm, clnf_wild, clm_wild, or a main_*.txt path",
         )
         p.add_argument("--model-dir", default=None, help="folder of OpenFace's model files")
+        p.add_argument(
+            "--wild",
+            action="store_true",
+            help="OpenFace's -wild parameters (wider search, NU weighting, multi-view; slower); "
+            "without it every model, clnf_wild and clm_wild included, fits with the defaults",
+        )
         p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
 
     def csv_args(p: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ from . import _clnf
 from .errors import ModelNotFoundError
 from .face import Face
 from .models import find_model_dir, model_sets
+from .parameters import FitParameters
 from .tracking import Tracker
 
 __all__ = ["CLNFDetector", "MODELS"]
@@ -39,6 +40,11 @@ class CLNFDetector:
             needs OpenFace's four separately distributed ``cen_patches_*_of.dat`` files), or the
             path of any OpenFace ``main_*.txt`` file.
         model_dir: folder of OpenFace's model files; default: see :func:`pyfacelm.find_model_dir`.
+        params: the :class:`FitParameters` of every fit, detection and tracker of this detector
+            unless a call gives its own; default ``FitParameters.default(model)``, OpenFace's
+            command-line defaults (also for the wild-trained ``clnf_wild`` / ``clm_wild``, as
+            in OpenFace without ``-wild``). ``FitParameters.wild(model)`` is OpenFace's
+            ``-wild``. Parameters given here have their search windows prepared at load.
 
     Raises:
         ModelNotFoundError: the model folder or some of the model's files are missing (the
@@ -51,8 +57,14 @@ class CLNFDetector:
     """
 
     def __init__(
-        self, model: str = "clnf", model_dir: str | os.PathLike[str] | None = None
+        self,
+        model: str = "clnf",
+        model_dir: str | os.PathLike[str] | None = None,
+        *,
+        params: FitParameters | None = None,
     ) -> None:
+        if params is not None and not isinstance(params, FitParameters):
+            raise TypeError(f"params must be a FitParameters, got {type(params).__name__}")
         if model in MODELS:
             root = find_model_dir(model_dir)
             missing = [p for p in model_sets()[model] if not (root / p).is_file()]
@@ -78,7 +90,8 @@ class CLNFDetector:
             root = main_file.resolve().parent
             self._name = main_file.stem
         self._model_dir = Path(root).resolve()
-        self._core = _clnf.CLNFModel(str(main_file))
+        self._core = _clnf.CLNFModel(str(main_file), params=params)
+        self._params = params if params is not None else FitParameters.default(main_file)
         self._mtcnn: _clnf.MTCNN | None = None
         self._mtcnn_lock = threading.Lock()
 
@@ -93,6 +106,18 @@ class CLNFDetector:
         return self._model_dir
 
     @property
+    def params(self) -> FitParameters:
+        """The :class:`FitParameters` this detector fits with when a call gives none."""
+        return self._params
+
+    def _params_for(self, params: FitParameters | None) -> FitParameters:
+        if params is None:
+            return self._params
+        if not isinstance(params, FitParameters):
+            raise TypeError(f"params must be a FitParameters, got {type(params).__name__}")
+        return params
+
+    @property
     def n_landmarks(self) -> int:
         return int(self._core.n_points)
 
@@ -103,7 +128,8 @@ class CLNFDetector:
         *,
         color: Color = "bgr",
         intrinsics: Sequence[float] | None = None,
-        multi_view: bool = False,
+        params: FitParameters | None = None,
+        multi_view: bool | None = None,
     ) -> Face:
         """Fit the landmarks of the face in ``box`` as OpenFace's ``DetectLandmarksInImage``.
 
@@ -114,17 +140,26 @@ class CLNFDetector:
             color: channel order of a colour image, ``"bgr"`` (OpenCV) or ``"rgb"``.
             intrinsics: ``(fx, fy, cx, cy)`` for pose and 3D landmarks; default OpenFace's guess
                 from the image size.
-            multi_view: try OpenFace's 11 rotation hypotheses and keep the best (slower; OpenFace
-                enables it with ``-multi_view 1`` or ``-wild``).
+            params: parameters of this fit; default the detector's (:attr:`params`).
+            multi_view: shortcut that overrides ``params.multi_view`` for this call: ``True``
+                tries OpenFace's 11 rotation hypotheses and keeps the best (slower; OpenFace's
+                ``-multi_view 1``, part of ``-wild``); ``None`` keeps the parameters' value.
 
         Returns:
             A :class:`Face`. A fit that ran but is not trusted has ``success=False``.
 
         Raises:
             TypeError, ValueError: bad image (dtype, shape, empty), box (NaN/inf, non-positive
-                size, entirely outside the image) or intrinsics.
+                size, entirely outside the image), intrinsics or params.
         """
-        r = self._core.fit(image, box, color=color, intrinsics=intrinsics, multi_view=multi_view)
+        r = self._core.fit(
+            image,
+            box,
+            color=color,
+            intrinsics=intrinsics,
+            params=self._params_for(params),
+            multi_view=multi_view,
+        )
         return Face.from_native(r)
 
     @property
@@ -181,22 +216,28 @@ class CLNFDetector:
         color: Color = "bgr",
         min_face: float = 60,
         intrinsics: Sequence[float] | None = None,
-        multi_view: bool = False,
+        params: FitParameters | None = None,
+        multi_view: bool | None = None,
     ) -> list[Face]:
         """Detect every face and fit its landmarks (OpenFace's FaceLandmarkImg pipeline).
 
         Returns one :class:`Face` per detected face, in detection order; ``[]`` if none.
         Arguments as in :meth:`detect_faces` and :meth:`fit`.
         """
+        p = self._params_for(params)
         boxes = self.detect_faces(image, color=color, min_face=min_face)
         return [
-            self.fit(image, b[:4], color=color, intrinsics=intrinsics, multi_view=multi_view)
+            self.fit(
+                image, b[:4], color=color, intrinsics=intrinsics, params=p, multi_view=multi_view
+            )
             for b in boxes
         ]
 
-    def tracker(self, max_faces: int | None = 1) -> Tracker:
-        """A :class:`Tracker` for one video stream (``max_faces=None``: no limit)."""
-        return Tracker(self, max_faces)
+    def tracker(self, max_faces: int | None = 1, *, params: FitParameters | None = None) -> Tracker:
+        """A :class:`Tracker` for one video stream (``max_faces=None``: no limit), fitting with
+        ``params`` (default the detector's; ``multi_view`` has no effect in video, where
+        re-detections always try the 11 rotation hypotheses, as in OpenFace)."""
+        return Tracker(self, max_faces, params=self._params_for(params))
 
     def __repr__(self) -> str:
         return f"CLNFDetector(model={self._name!r}, model_dir='{self._model_dir}')"

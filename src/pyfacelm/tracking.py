@@ -12,6 +12,7 @@ from .face import Face
 
 if TYPE_CHECKING:
     from .detector import CLNFDetector
+    from .parameters import FitParameters
 
 __all__ = ["Tracker"]
 
@@ -31,19 +32,34 @@ class Tracker:
     its frames one after another; different trackers may run in different threads at once.
     """
 
-    def __init__(self, detector: CLNFDetector, max_faces: int | None = 1) -> None:
+    def __init__(
+        self,
+        detector: CLNFDetector,
+        max_faces: int | None = 1,
+        *,
+        params: FitParameters | None = None,
+    ) -> None:
         if max_faces is not None and (not isinstance(max_faces, int) or max_faces < 1):
             raise ValueError(f"max_faces must be a positive integer or None, got {max_faces!r}")
         self._detector = detector
         self._max_faces = max_faces
+        self._params = detector.params if params is None else params
         self._core = _clnf.Tracker(
-            detector.native_model, detector.face_detector, 0 if max_faces is None else max_faces
+            detector.native_model,
+            detector.face_detector,
+            0 if max_faces is None else max_faces,
+            params=self._params,
         )
         self._last_event: dict[str, Any] = {}
 
     @property
     def max_faces(self) -> int | None:
         return self._max_faces
+
+    @property
+    def params(self) -> FitParameters:
+        """The parameters this tracker fits with."""
+        return self._params
 
     @property
     def last_event(self) -> dict[str, Any]:
