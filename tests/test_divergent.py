@@ -101,7 +101,7 @@ def test_parts_from_the_originals_main_fit(model_dir, reference, extra_images, m
 @pytest.mark.parametrize("model", ["clnf", "clm"])
 def test_full_fit_within_the_rounding_envelope(model_dir, reference, extra_images, model):
     rows = compare(pyfacelm.CLNFDetector(model, model_dir), reference(FILES[model]))
-    assert all(r.success for r in rows), model
+    assert all(r["success"] for r in rows), model
     assert max(r["conf"] for r in rows) <= 1e-6, model
     dist = np.array([r["dist"] for r in rows])
     # Measured (CLNF / CLM, 17 faces each): median 0.027 / 0.026 px; 13 / 13 faces <= 0.1 px;
