@@ -81,8 +81,9 @@ AlignedFace align_face(const BGRImage& frame, const Eigen::VectorXf& landmarks, 
   const au_detail::Mat22f A = au_detail::align_shapes_with_scale_exact(src, dst);
   // §3.3 step 4: the PDM origin of the fit goes to the centre.
   const float tx = out.params_global[4], ty = out.params_global[5];
-  const float Tx = static_cast<float>(double(A(0, 0)) * tx + double(A(0, 1)) * ty);
-  const float Ty = static_cast<float>(double(A(1, 0)) * tx + double(A(1, 1)) * ty);
+  // A small fixed-size float product: accumulated in float.
+  const float Tx = A(0, 0) * tx + A(0, 1) * ty;
+  const float Ty = A(1, 0) * tx + A(1, 1) * ty;
   const float ox = static_cast<float>(size / 2) - Tx, oy = static_cast<float>(size / 2) - Ty;
   out.warp = {A(0, 0), A(0, 1), ox, A(1, 0), A(1, 1), oy};
   for (float v : out.warp)

@@ -70,7 +70,13 @@ void bind_au(py::module_& m) {
         py::array_t<float> a({py::ssize_t(2), py::ssize_t(3)});
         std::copy(f.face.warp.begin(), f.face.warp.end(), a.mutable_data());
         return a;
-      }, "(2, 3) float32 forward map image -> aligned face.");
+      }, "(2, 3) float32 forward map image -> aligned face.")
+      .def("with_geometry", [](const AUFeatures& f, const py::handle& geometry) {
+        const auto g = finite_vector(geometry, static_cast<py::ssize_t>(f.geometry.size()), "geometry");
+        auto out = std::make_shared<AUFeatures>(f);
+        for (std::size_t i = 0; i < g.size(); ++i) out->geometry[static_cast<Eigen::Index>(i)] = g[i];
+        return out;
+      }, py::arg("geometry"), "A copy with another geometry descriptor (to isolate the PDM fit in tests).");
 
   py::class_<AUModel, ModelPtr>(m, "AUModel", "A loaded AU configuration (immutable, shareable across threads).")
       .def(py::init([](const std::string& module_file) {
