@@ -15,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REFERENCE, SHARED
 
 import pyfacelm
 from pyfacelm import _clnf
 from pyfacelm.action_units import au_column_names, format_au_values
-
-from conftest import REFERENCE, SHARED
 
 AU = REFERENCE / "au"
 SYN = AU / "synthetic"
@@ -112,7 +111,9 @@ def test_fhog_rejects_bad_images():
 def test_running_median_rules(analyser):
     """SPEC_AU §12.3 through the sequence API: first frame = its own descriptor; frame 2 does
     not update; medians of zeros (failed frames) follow the bin-centre rules."""
-    seq = _clnf.AUSequence(_clnf.AUModel(str(analyser.model_dir / "AU_predictors/main_dynamic_svms.txt")))
+    seq = _clnf.AUSequence(
+        _clnf.AUModel(str(analyser.model_dir / "AU_predictors/main_dynamic_svms.txt"))
+    )
     assert np.all(seq.hog_median == 0) and np.allclose(seq.geometry_median, -59.994)
     m = _clnf.AUModel(str(analyser.model_dir / "AU_predictors/main_dynamic_svms.txt"))
     failed = m.failed_features()
@@ -120,9 +121,18 @@ def test_running_median_rules(analyser):
     assert seq.median_count == 0
     assert np.allclose(seq.geometry_median, -59.994, rtol=0, atol=1e-12)
     assert np.all(seq.hog_median == 0.0)
-    seq.add(m.features(_synthetic_frame(), _lm(np.fromfile(SYN / "landmarks_s2_rot0_t320_240.f32", "<f4").tolist())), True)
+    seq.add(
+        m.features(
+            _synthetic_frame(),
+            _lm(np.fromfile(SYN / "landmarks_s2_rot0_t320_240.f32", "<f4").tolist()),
+        ),
+        True,
+    )
     assert seq.median_count == 0  # frame 2: even, no update
-    f3 = m.features(_synthetic_frame(), _lm(np.fromfile(SYN / "landmarks_s1.6_rot10deg_t300_260.f32", "<f4").tolist()))
+    f3 = m.features(
+        _synthetic_frame(),
+        _lm(np.fromfile(SYN / "landmarks_s1.6_rot10deg_t300_260.f32", "<f4").tolist()),
+    )
     seq.add(f3, True)  # frame 3: n = 1, the median is this frame's descriptor itself
     assert seq.median_count == 1
     assert np.array_equal(seq.geometry_median, f3.geometry)
@@ -159,7 +169,9 @@ def test_default_frames_aligned_faces_equal_the_bmps(analyser):
     for fr in probe["frames"]:
         i = fr["frame"] - 1
         f = analyser.features(frames[i], _lm(fr["landmarks"]))
-        bmp = cv2.imread(str(AU / "default_aligned" / f"frame_det_00_{i + 1:06d}.bmp"), cv2.IMREAD_COLOR)
+        bmp = cv2.imread(
+            str(AU / "default_aligned" / f"frame_det_00_{i + 1:06d}.bmp"), cv2.IMREAD_COLOR
+        )
         assert _ulps(f.warp.ravel(), np.asarray(fr["warp"], np.float32)) == 0, i
         assert np.array_equal(f.aligned_face, bmp), (i, int((f.aligned_face != bmp).sum()))
         assert int(np.count_nonzero(f.aligned_face)) == fr["aligned_nonzero_px"]
@@ -203,7 +215,9 @@ def _run_sequence(analyser, frames, probe, original_geometry):
     return model, np.array([o[0] for o in online]), np.array([o[1] for o in online]), reg, cls
 
 
-def _check_sequence(analyser, frames, probe, csv_path, original_geometry, raw_tol, final_tol, csv_mismatches):
+def _check_sequence(
+    analyser, frames, probe, csv_path, original_geometry, raw_tol, final_tol, csv_mismatches
+):
     model, on_reg, on_cls, reg, cls = _run_sequence(analyser, frames, probe, original_geometry)
     ni, npres = model.intensity_names, model.presence_names
     assert reg.shape == (probe["n_frames"], 17) and cls.shape == (probe["n_frames"], 18)
@@ -247,7 +261,9 @@ def test_gaps_sequence_failure_branches(analyser, original_geometry):
     assert (flags == np.where(np.asarray(probe["return_all"]) == 1, 1.0, -1.0)).all()
     assert not hogs[np.asarray(probe["valid"]) == 0].any()  # failed frames: all-zero HOG
     tol = (1e-12, 1e-12, 0) if original_geometry else (2e-4, 1e-5, 1)
-    _check_sequence(analyser, frames, probe, AU / "gaps" / "default_gaps.csv", original_geometry, *tol)
+    _check_sequence(
+        analyser, frames, probe, AU / "gaps" / "default_gaps.csv", original_geometry, *tol
+    )
 
 
 def test_medians_equal_the_originals_final_medians(analyser):
@@ -303,3 +319,48 @@ def test_bad_landmarks_raise(analyser):
         analyser.static(img, np.full((68, 2), np.nan))
     with pytest.raises(ValueError):
         analyser.static(img, np.zeros((68, 2)))  # all x == 0: nothing to fit
+
+
+# ------------------------------------------------------------------ model files
+
+
+def test_au_model_files_structure(model_dir):
+    aup = model_dir / "AU_predictors"
+    if not aup.is_dir():
+        pytest.skip("AU models not available")
+    dyn = _clnf._load_model_file(
+        str(aup / "svr_combined/AU_1_dynamic_intensity_comb.dat"), "au_predictor"
+    )
+    assert dyn["type"] == 1 and dyn["n_features"] == 4702
+    assert dyn["cutoff"] == float.fromhex("0x1.199999999999ap-1")
+    assert dyn["bias"] == pytest.approx(-0.321608, abs=1e-6)
+    svm = _clnf._load_model_file(str(aup / "svm_combined/AU_23_static.dat"), "au_predictor")
+    assert svm["type"] == 4 and svm["bias"] == pytest.approx(0.565078, abs=1e-6)
+    names = _clnf._load_model_file(str(aup / "AU_all_best.txt"), "au_list")["names"]
+    assert len(names) == 35 and names[0] == "AU01"
+    assert (
+        _clnf._load_model_file(str(aup / "tris_68_full.txt"), "au_triangulation")["triangles"]
+        == 111
+    )
+    m = _clnf.AUModel(str(aup / "main_dynamic_svms.txt"))
+    assert m.dynamic and len(m.intensity_names) == 17 and len(m.presence_names) == 18
+    assert au_column_names(m.intensity_names, m.presence_names)[16:18] == ["AU45_r", "AU01_c"]
+    assert not _clnf.AUModel(str(aup / "main_static_svms.txt")).dynamic
+
+
+def test_au_model_file_errors(tmp_path, model_dir):
+    aup = model_dir / "AU_predictors"
+    if not aup.is_dir():
+        pytest.skip("AU models not available")
+    data = (aup / "svm_combined/AU_23_static.dat").read_bytes()
+    (tmp_path / "t.dat").write_bytes(data[:-4])
+    with pytest.raises(pyfacelm.ModelFormatError, match=r"t\.dat.*byte"):
+        _clnf._load_model_file(str(tmp_path / "t.dat"), "au_predictor")
+    (tmp_path / "u.dat").write_bytes(b"\x02\x00\x00\x00" + data[4:])
+    with pytest.raises(pyfacelm.ModelFormatError, match="unsupported predictor type 2"):
+        _clnf._load_model_file(str(tmp_path / "u.dat"), "au_predictor")
+    (tmp_path / "main.txt").write_text("AUPredictor AU_all_best.txt\nPDM x.txt\n")
+    with pytest.raises(pyfacelm.ModelFormatError, match="Triangulation"):
+        _clnf.AUModel(str(tmp_path / "main.txt"))
+    with pytest.raises(pyfacelm.ModelNotFoundError):
+        pyfacelm.AUAnalyser(tmp_path)

@@ -83,10 +83,10 @@ class AUFeatures:
     @classmethod
     def from_native(cls, f: _clnf.AUFeatures) -> AUFeatures:
         """Copy the compiled core's features into read-only arrays."""
-        arrays = [np.asarray(a) for a in (f.aligned_face, f.hog, f.geometry, f.warp)]
-        for a in arrays:
+        face, hog, geometry, warp = f.aligned_face, f.hog, f.geometry, f.warp
+        for a in (face, hog, geometry, warp):
             a.setflags(write=False)
-        return cls(arrays[0], arrays[1], arrays[2], arrays[3])
+        return cls(face, hog, geometry, warp)
 
 
 def _landmarks(face: LandmarksLike) -> npt.NDArray[np.float32]:
@@ -94,7 +94,9 @@ def _landmarks(face: LandmarksLike) -> npt.NDArray[np.float32]:
     pts = getattr(face, "landmarks", face)
     arr = np.asarray(pts, dtype=np.float32)
     if arr.shape != (68, 2):
-        raise ValueError(f"face must be a pyfacelm.Face or a (68, 2) landmark array, got shape {arr.shape}")
+        raise ValueError(
+            f"face must be a pyfacelm.Face or a (68, 2) landmark array, got shape {arr.shape}"
+        )
     if not np.all(np.isfinite(arr)):
         raise ValueError("landmarks contain NaN or infinity")
     return arr
@@ -110,8 +112,10 @@ def _module(model_dir: str | os.PathLike[str] | None, rel: str) -> str:
     if not path.is_file():
         raise ModelNotFoundError(
             f"AU models not found: {str(path)!r} is missing. The action-unit models are a separate "
-            "set: run `pyfacelm models download --set au` (or copy OpenFace's "
-            "lib/local/FaceAnalyser/AU_predictors/ folder into the model folder)."
+            "set: `pyfacelm.download.download_models([\"au\"])`, or import them from an "
+            "OpenFace checkout with "
+            "`pyfacelm models import PATH` or copy its lib/local/FaceAnalyser/AU_predictors/ "
+            "folder into the model folder."
         )
     return str(path)
 
@@ -173,7 +177,9 @@ class AUAnalyser:
         """
         f = self._static.features(image, _landmarks(face), color)
         reg, cls = self._static.predict_static(f)
-        return ActionUnits(_values(self._static.intensity_names, reg), _values(self._static.presence_names, cls))
+        return ActionUnits(
+            _values(self._static.intensity_names, reg), _values(self._static.presence_names, cls)
+        )
 
     def sequence(self) -> AUSequence:
         """A new per-stream state for one video or image sequence."""
@@ -235,7 +241,9 @@ class AUSequence:
             f = self._model.failed_features()
         reg, cls = self._core.add(f, success)
         self._last_features = AUFeatures.from_native(f) if keep_features else None
-        return ActionUnits(_values(self._model.intensity_names, reg), _values(self._model.presence_names, cls))
+        return ActionUnits(
+            _values(self._model.intensity_names, reg), _values(self._model.presence_names, cls)
+        )
 
     def finish(self) -> list[ActionUnits]:
         """Post-processed values of every frame added so far, as FeatureExtraction writes them:
