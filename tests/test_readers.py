@@ -55,7 +55,8 @@ def shipped_files(model_dir: Path) -> list[tuple[Path, str]]:
             out.append((p, "model"))
     out += [(p, "mtcnn_net") for p in sorted((model_dir / "mtcnn_detector").glob("*.dat"))]
     for sub in ("svr_combined", "svm_combined"):
-        out += [(p, "au_predictor") for p in sorted((model_dir / "AU_predictors" / sub).glob("*.dat"))]
+        dats = sorted((model_dir / "AU_predictors" / sub).glob("*.dat"))
+        out += [(p, "au_predictor") for p in dats]
     return out
 
 

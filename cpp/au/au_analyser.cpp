@@ -29,7 +29,7 @@ double to_output(const AUPredictor& p, double score) {
 
 }  // namespace
 
-AUFeatures compute_au_features(const AUModel& model, const BGRImage& frame, const Eigen::VectorXf& landmarks) {
+AUFeatures compute_au_features(const AUModel& model, const ImageView& frame, const Eigen::VectorXf& landmarks) {
   AUFeatures f;
   f.face = align_face(frame, landmarks, model.pdm(), model.triangles(), AUModel::kSimScale, AUModel::kFaceSize, true);
   FHOG h = fhog(f.face.pixels.data(), f.face.size, f.face.size, 3);

@@ -20,7 +20,7 @@ struct AUFeatures {
 };
 
 // §3: features of a face given its 68 landmarks [x..., y...] in `frame`.
-AUFeatures compute_au_features(const AUModel& model, const BGRImage& frame, const Eigen::VectorXf& landmarks);
+AUFeatures compute_au_features(const AUModel& model, const ImageView& frame, const Eigen::VectorXf& landmarks);
 // The features of a failed frame: black face, zero HOG and geometry.
 AUFeatures failed_au_features(const AUModel& model);
 

@@ -32,34 +32,12 @@ inline bool same_side(float px, float py, float ax, float ay, float bx, float by
 
 }  // namespace
 
-BGRImage to_bgr(const ImageView& view) {
-  if (view.empty()) throw InvalidArgument("image is empty");
-  if (view.channels != 1 && view.channels != 3) throw InvalidArgument("image must have 1 or 3 channels");
-  BGRImage out;
-  out.rows = view.rows;
-  out.cols = view.cols;
-  out.pixels.resize(static_cast<std::size_t>(view.rows) * view.cols * 3);
-  std::uint8_t* o = out.pixels.data();
-  const bool rgb = view.channels == 3 && view.order == ColorOrder::RGB;
-  for (int r = 0; r < view.rows; ++r)
-    for (int c = 0; c < view.cols; ++c, o += 3) {
-      if (view.channels == 1) {
-        o[0] = o[1] = o[2] = view.at(r, c);
-      } else {
-        o[0] = view.at(r, c, rgb ? 2 : 0);
-        o[1] = view.at(r, c, 1);
-        o[2] = view.at(r, c, rgb ? 0 : 2);
-      }
-    }
-  return out;
-}
-
 std::pair<Eigen::Matrix<float, 6, 1>, Eigen::VectorXf> fit_au_params(const PDM<float>& pdm,
                                                                      const Eigen::VectorXf& landmarks) {
   return pdm.fit_landmarks(landmarks, Vec3<float>(0.f, 0.f, 0.f));
 }
 
-AlignedFace align_face(const BGRImage& frame, const Eigen::VectorXf& landmarks, const PDM<float>& pdm,
+AlignedFace align_face(const ImageView& frame, const Eigen::VectorXf& landmarks, const PDM<float>& pdm,
                        const RowMatrix<int>& triangles, float sim_scale, int size, bool mask) {
   const int n = pdm.n_points();
   if (landmarks.size() != 2 * n)
@@ -91,7 +69,8 @@ AlignedFace align_face(const BGRImage& frame, const Eigen::VectorXf& landmarks, 
 
   const double M[6] = {out.warp[0], out.warp[1], out.warp[2], out.warp[3], out.warp[4], out.warp[5]};
   out.pixels.assign(static_cast<std::size_t>(size) * size * 3, 0);
-  warp_affine_u8(frame.pixels.data(), frame.rows, frame.cols, 3, M, size, size, out.pixels.data());
+  if (frame.empty()) throw InvalidArgument("image is empty");
+  warp_affine_bgr(frame, M, size, size, out.pixels.data());
   if (!mask) return out;
 
   // §3.4: landmarks in the aligned frame, jaw ends and brows lifted towards the forehead.

@@ -12,16 +12,6 @@
 
 namespace pyfacelm {
 
-// An 8-bit colour frame as the original reads it: contiguous rows x cols x 3, B, G, R.
-struct BGRImage {
-  int rows = 0, cols = 0;
-  std::vector<std::uint8_t> pixels;
-};
-
-// Any caller view (gray, BGR or RGB) as contiguous BGR; gray is replicated into all three
-// channels (what OpenCV's colour decoding of a gray file gives).
-BGRImage to_bgr(const ImageView& view);
-
 struct AlignedFace {
   int size = 0;                      // the face is size x size x 3 bytes, B, G, R
   std::vector<std::uint8_t> pixels;  // masked, black outside the face
@@ -34,10 +24,10 @@ struct AlignedFace {
 std::pair<Eigen::Matrix<float, 6, 1>, Eigen::VectorXf> fit_au_params(const PDM<float>& pdm,
                                                                      const Eigen::VectorXf& landmarks);
 
-// §3.3-3.4: warp `frame` so that the PDM origin of the fit lands in the centre and the rigid
+// §3.3-3.4: warp `frame` (gray, BGR or RGB view; the face is always B, G, R) so that the PDM origin of the fit lands in the centre and the rigid
 // points match the mean shape scaled by sim_scale; mask with the triangulation (jaw ends and
 // brows lifted by (30 / 0.7) * sim_scale pixels) unless mask is false.
-AlignedFace align_face(const BGRImage& frame, const Eigen::VectorXf& landmarks, const PDM<float>& pdm,
+AlignedFace align_face(const ImageView& frame, const Eigen::VectorXf& landmarks, const PDM<float>& pdm,
                        const RowMatrix<int>& triangles, float sim_scale = 0.7f, int size = 112, bool mask = true);
 
 }  // namespace pyfacelm

@@ -27,6 +27,10 @@ class HistogramMedian {
   bool created_ = false;
   int count_ = 0;
   std::vector<int> hist_;  // dims x bins
+  // Per dimension: the median bin and the count up to and including it, kept up to date
+  // incrementally (the count target moves by at most one per update), so an update costs
+  // O(dims) instead of a scan of every histogram.
+  std::vector<int> median_bin_, cum_;
   std::vector<double> median_;
 };
 

@@ -94,8 +94,7 @@ void bind_au(py::module_& m) {
             ImageArg img = image_from_python(image, color);
             const Eigen::VectorXf L = landmarks_arg(landmarks, model->pdm().n_points());
             py::gil_scoped_release release;
-            const BGRImage frame = to_bgr(img.view);
-            return std::make_shared<AUFeatures>(compute_au_features(*model, frame, L));
+            return std::make_shared<AUFeatures>(compute_au_features(*model, img.view, L));
           },
           py::arg("image"), py::arg("landmarks"), py::arg("color") = "bgr")
       .def("failed_features", [](const ModelPtr& model) { return std::make_shared<AUFeatures>(failed_au_features(*model)); })
