@@ -98,7 +98,8 @@ py::dict load(const std::string& path, const std::string& kind, int n_views) {
     d["names"] = names;
   } else if (kind == "au_module") {
     auto m = read_au_module(path);
-    d["predictor_list"] = m.predictor_list;
+    // Paths from a file may hold any bytes: quote them so the summary is valid text.
+    d["predictor_list"] = printable(m.predictor_list.data(), m.predictor_list.size(), 4096);
   } else if (kind == "au_triangulation") {
     d["triangles"] = read_au_triangulation(path, 68).rows();
   } else {
