@@ -65,9 +65,8 @@ def main() -> int:
                 au_t += [t + post for t in per_frame]
         tr, au = median(track_t), median(au_t)
         means = sum(au_t) / sum(track_t)
-        print(
-            f"{name:18s} {tr * 1e3:9.2f} {au * 1e3:7.2f} {au / tr * 100:8.1f} % {means * 100:14.1f} %"
-        )
+        share = f"{au / tr * 100:8.1f} % {means * 100:14.1f} %"
+        print(f"{name:18s} {tr * 1e3:9.2f} {au * 1e3:7.2f} {share}")
     return 0
 
 
