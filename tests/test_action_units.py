@@ -364,3 +364,69 @@ def test_au_model_file_errors(tmp_path, model_dir):
         _clnf.AUModel(str(tmp_path / "main.txt"))
     with pytest.raises(pyfacelm.ModelNotFoundError):
         pyfacelm.AUAnalyser(tmp_path)
+
+
+# ------------------------------------------------------------------ API behaviour
+
+
+def test_threads_share_one_analyser(analyser):
+    """One analyser, several threads at once: same results as one after another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    probe = _json(AU / "default_aligned" / "default_probe.json")
+    frames = _video_frames("default.wmv", 40)
+    lms = [_lm(probe["landmarks_all"][i]) for i in range(40)]
+
+    def run(offset: int) -> list[list[float]]:
+        seq = analyser.sequence()
+        for i in range(40):
+            seq.add(frames[(i + offset) % 40], lms[(i + offset) % 40])
+        return [list(u.intensity.values()) for u in seq.finish()]
+
+    want = [run(k) for k in range(4)]
+    with ThreadPoolExecutor(4) as ex:
+        got = list(ex.map(run, range(4)))
+    assert got == want
+
+
+def test_sequence_features_on_request_and_inputs(analyser):
+    probe = _json(AU / "default_aligned" / "default_probe.json")
+    frame = _video_frames("default.wmv", 1)[0]
+    seq = analyser.sequence()
+    seq.add(frame, _lm(probe["landmarks_all"][0]), keep_features=True)
+    f = seq.last_features
+    assert f is not None and f.aligned_face.shape == (112, 112, 3) and f.hog.shape == (4464,)
+    bmp = cv2.imread(str(AU / "default_aligned" / "frame_det_00_000001.bmp"), cv2.IMREAD_COLOR)
+    assert np.array_equal(f.aligned_face, bmp)
+    assert not f.aligned_face.flags.writeable
+    # RGB input gives the same (BGR) aligned face.
+    rgb = np.ascontiguousarray(frame[..., ::-1])
+    g = analyser.features(rgb, _lm(probe["landmarks_all"][0]), color="rgb")
+    assert np.array_equal(g.aligned_face, bmp)
+    # A failed frame: zeros, black face.
+    out = seq.add(frame, None, keep_features=True)
+    assert all(v == 0 for v in out.intensity.values())
+    assert seq.last_features is not None and not seq.last_features.aligned_face.any()
+    assert seq.n_frames == 2 and len(seq.finish()) == 2
+    with pytest.raises(TypeError):
+        analyser.static("not an image", _lm(probe["landmarks_all"][0]))  # type: ignore[arg-type]
+    with pytest.raises((TypeError, ValueError)):
+        analyser.static(frame.astype(np.float32), _lm(probe["landmarks_all"][0]))
+    with pytest.raises(ValueError):
+        analyser.static(frame[..., :2], _lm(probe["landmarks_all"][0]))
+
+
+def test_static_sequences_option(model_dir, analyser):
+    """-au_static: static models in a sequence; no offsets, still clipped and smoothed."""
+    probe = _json(AU / "default_aligned" / "default_probe.json")
+    frames = _video_frames("default.wmv", 10)
+    st = pyfacelm.AUAnalyser(model_dir, static_sequences=True)
+    seq = st.sequence()
+    online = [seq.add(f, _lm(probe["landmarks_all"][i])) for i, f in enumerate(frames)]
+    final = seq.finish()
+    still = [analyser.static(f, _lm(probe["landmarks_all"][i])) for i, f in enumerate(frames)]
+    for a in ("AU01", "AU12"):
+        raw = np.array([o.intensity[a] for o in online])
+        assert np.allclose(np.clip(raw, 0, 5), [s.intensity[a] for s in still], atol=1e-12)
+        v = np.clip(raw, 0, 5)
+        assert final[5].intensity[a] == pytest.approx((v[4] + v[5] + v[6]) / 3, abs=1e-12)
