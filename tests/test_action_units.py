@@ -19,7 +19,7 @@ from conftest import REFERENCE, SHARED
 
 import pyfacelm
 from pyfacelm import _clnf
-from pyfacelm.action_units import au_column_names, format_au_values
+from pyfacelm.action_units import au_column_names, format_au_values, hog_file_record
 
 AU = REFERENCE / "au"
 SYN = AU / "synthetic"
@@ -184,11 +184,14 @@ def test_default_hog_equals_the_hog_file(analyser):
     flags, hogs = _hog_records(AU / "default_aligned" / "default.hog")
     frames = _video_frames("default.wmv", 288)
     assert len(frames) == len(hogs) == 288
+    raw = (AU / "default_aligned" / "default.hog").read_bytes()
     mismatched = []
     for i, frame in enumerate(frames):
         f = analyser.features(frame, _lm(probe["landmarks_all"][i]))
         if not np.array_equal(f.hog, hogs[i]):
             mismatched.append((i, _ulps(f.hog, hogs[i])))
+        elif hog_file_record(f.hog, True) != raw[i * 17872 : (i + 1) * 17872]:
+            mismatched.append((i, "record bytes"))
     assert (flags == 1).all()
     assert mismatched == []
 

@@ -42,6 +42,7 @@ __all__ = [
     "ActionUnits",
     "au_column_names",
     "format_au_values",
+    "hog_file_record",
 ]
 
 DYNAMIC_MODULE = "AU_predictors/main_dynamic_svms.txt"
@@ -112,7 +113,7 @@ def _module(model_dir: str | os.PathLike[str] | None, rel: str) -> str:
     if not path.is_file():
         raise ModelNotFoundError(
             f"AU models not found: {str(path)!r} is missing. The action-unit models are a separate "
-            "set: `pyfacelm.download.download_models([\"au\"])`, or import them from an "
+            'set: `pyfacelm.download.download_models(["au"])`, or import them from an '
             "OpenFace checkout with "
             "`pyfacelm models import PATH` or copy its lib/local/FaceAnalyser/AU_predictors/ "
             "folder into the model folder."
@@ -222,8 +223,9 @@ class AUSequence:
             frame: the colour (or gray) frame the face was tracked in.
             face: the tracked :class:`pyfacelm.Face` of this frame, its (68, 2) landmarks, or
                 None when no face was tracked.
-            success: whether the tracking succeeded on this frame; default ``face.success``
-                for a Face, True for landmarks, False for None. Failed frames enter the
+            success: whether the tracking succeeded on this frame; default the face's
+                ``detection_success`` if it has one, else ``face.success``; True for
+                landmarks, False for None. Failed frames enter the
                 history as zeros, as in OpenFace.
             keep_features: keep the aligned face and HOG for :attr:`last_features`.
 
@@ -233,7 +235,10 @@ class AUSequence:
             (see :meth:`finish`).
         """
         if success is None:
-            success = face is not None and bool(getattr(face, "success", True))
+            # OpenFace's AU stage follows the model's detection flag, which can differ from the
+            # returned success on a first detection; use it when the face carries it.
+            flag = getattr(face, "detection_success", getattr(face, "success", True))
+            success = face is not None and bool(flag)
         if success and face is not None:
             f = self._model.features(frame, _landmarks(face), color)
         else:
@@ -269,3 +274,15 @@ def format_au_values(units: ActionUnits, *, image_mode: bool = False) -> list[st
     fmt = "{:.1f}" if image_mode else "{:.2f}"
     cls = [fmt.format(units.presence[n]) for n in sorted(units.presence)]
     return reg + cls
+
+
+def hog_file_record(hog: npt.ArrayLike, valid: bool) -> bytes:
+    """One record of OpenFace's ``.hog`` file (``-hogalign``): int32 12, 12, 31, float32 +1/-1
+    (``valid``: the CSV ``success`` of the row), then the 4464 HOG values as float32,
+    little-endian (17 872 bytes). Failed frames carry the all-zero HOG of a black face."""
+    values = np.asarray(hog, dtype="<f4").ravel()
+    if values.size != 12 * 12 * 31:
+        raise ValueError(f"expected 4464 HOG values, got {values.size}")
+    head = np.array([12, 12, 31], dtype="<i4").tobytes()
+    flag = np.array([1.0 if valid else -1.0], dtype="<f4").tobytes()
+    return head + flag + values.tobytes()
