@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -150,3 +151,26 @@ def test_verify_says_what_it_checked_and_names_missing_files(model_dir, tmp_path
     assert line.strip().startswith("ceclm      incomplete, missing: " + ", ".join(missing[:4]))
     if len(missing) > 4:
         assert line.endswith(f"and {len(missing) - 4} more")
+
+
+def test_au_set(tmp_path):
+    """The 'au' set: the 62 files both AU configurations read (SPEC_AU §2.7), all under
+    AU_predictors/, and an OpenFace checkout's FaceAnalyser folder is a valid import source."""
+    from pyfacelm.download import import_models
+
+    au = models.model_sets()["au"]
+    assert len(au) == 62 and all(p.startswith("AU_predictors/") for p in au)
+    entries = {f["path"]: f for f in models.manifest()["files"]}
+    assert sum(entries[p]["size"] for p in au) == 4288737
+    checkout = tmp_path / "OpenFace" / "lib" / "local"
+    (checkout / "LandmarkDetector" / "model").mkdir(parents=True)
+    (checkout / "LandmarkDetector" / "model" / "main_clnf_general.txt").write_text("x\n")
+    src = Path(os.environ.get("PYFACELM_MODEL_DIR", "/nonexistent")) / "AU_predictors"
+    if not src.is_dir():
+        pytest.skip("AU models not available")
+    dst = checkout / "FaceAnalyser" / "AU_predictors"
+    dst.mkdir(parents=True)
+    (dst / "AU_all_best.txt").write_bytes((src / "AU_all_best.txt").read_bytes())
+    root, copied, rejected = import_models(tmp_path / "OpenFace", tmp_path / "cache")
+    assert copied == ["AU_predictors/AU_all_best.txt"]  # the dummy main_*.txt is rejected
+    assert (root / copied[0]).read_bytes() == (src / "AU_all_best.txt").read_bytes()

@@ -22,7 +22,15 @@ def shipped_files(model_dir: Path) -> list[tuple[Path, str]]:
     for p in sorted(model_dir.rglob("*.txt")):
         rel = p.relative_to(model_dir).as_posix()
         if rel.startswith("AU_predictors/"):
-            continue  # the action-unit models have readers of their own
+            if p.name.startswith("main_"):
+                out.append((p, "au_module"))
+            elif p.name.startswith("AU_all_"):
+                out.append((p, "au_list"))
+            elif p.name == "tris_68_full.txt":
+                out.append((p, "au_triangulation"))
+            elif p.name.startswith("In-the-wild"):
+                out.append((p, "pdm"))
+            continue  # the DISFA-only alternatives are not used
         if "pdms/" in rel:
             out.append((p, "pdm"))
         elif p.name.startswith("main_"):
@@ -45,6 +53,9 @@ def shipped_files(model_dir: Path) -> list[tuple[Path, str]]:
         elif p.name.startswith(("clnf_", "clm_", "cen_")):
             out.append((p, "model"))
     out += [(p, "mtcnn_net") for p in sorted((model_dir / "mtcnn_detector").glob("*.dat"))]
+    for sub in ("svr_combined", "svm_combined"):
+        dats = sorted((model_dir / "AU_predictors" / sub).glob("*.dat"))
+        out += [(p, "au_predictor") for p in dats]
     return out
 
 

@@ -2,6 +2,7 @@
 #include <pybind11/stl.h>
 
 #include "common.hpp"
+#include "au/au_model_files.hpp"
 #include "io/cnn_files.hpp"
 #include "io/expert_files.hpp"
 #include "io/model_config.hpp"
@@ -84,6 +85,23 @@ py::dict load(const std::string& path, const std::string& kind, int n_views) {
     std::vector<int> counts;
     for (const auto& m : t) counts.push_back(static_cast<int>(m.rows()));
     d["triangles"] = counts;
+  } else if (kind == "au_predictor") {
+    auto f = read_au_predictor(path);
+    d["type"] = static_cast<int>(f.kind);
+    d["n_features"] = f.means.size();
+    d["bias"] = f.bias;
+    d["cutoff"] = f.cutoff;
+  } else if (kind == "au_list") {
+    auto l = read_au_list(path);
+    std::vector<std::string> names;
+    for (const auto& e : l) names.push_back(e.names.front());
+    d["names"] = names;
+  } else if (kind == "au_module") {
+    auto m = read_au_module(path);
+    // Paths from a file may hold any bytes: quote them so the summary is valid text.
+    d["predictor_list"] = printable(m.predictor_list.data(), m.predictor_list.size(), 4096);
+  } else if (kind == "au_triangulation") {
+    d["triangles"] = read_au_triangulation(path, 68).rows();
   } else {
     throw py::value_error("unknown model file kind '" + kind + "'");
   }
@@ -100,7 +118,8 @@ void bind_model_files(py::module_& m) {
       },
       py::arg("path"), py::arg("kind"), py::arg("n_views") = 7,
       "Parse one model file completely (kind: pdm, main, model, ccnf, svr, cen, validator, mtcnn,\n"
-      "mtcnn_net, early_termination, triangulation) and return a summary. Raises ModelFormatError\n"
+      "mtcnn_net, early_termination, triangulation, au_predictor, au_list, au_module, au_triangulation)\n"
+      "and return a summary. Raises ModelFormatError\n"
       "for malformed content, including trailing bytes.");
 }
 

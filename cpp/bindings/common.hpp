@@ -57,5 +57,6 @@ void bind_face_result(py::module_& m);
 void bind_clnf(py::module_& m);
 void bind_mtcnn(py::module_& m);
 void bind_tracker(py::module_& m);
+void bind_au(py::module_& m);
 
 }  // namespace pyfacelm::py_bindings

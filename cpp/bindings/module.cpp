@@ -49,4 +49,5 @@ PYBIND11_MODULE(_clnf, m) {
   pyfacelm::py_bindings::bind_clnf(m);
   pyfacelm::py_bindings::bind_mtcnn(m);
   pyfacelm::py_bindings::bind_tracker(m);
+  pyfacelm::py_bindings::bind_au(m);
 }

@@ -86,6 +86,65 @@ void warp_affine_bilinear(const GrayImage& src, const double M[6], int dst_rows,
   }
 }
 
+void warp_affine_bgr(const ImageView& src, const double M_in[6], int dst_rows, int dst_cols, std::uint8_t* dst) {
+  // Forward map -> inverse map, in OpenCV's order of operations (reciprocal of the determinant).
+  double M[6] = {M_in[0], M_in[1], M_in[2], M_in[3], M_in[4], M_in[5]};
+  double D = M[0] * M[4] - M[1] * M[3];
+  D = D != 0.0 ? 1.0 / D : 0.0;
+  const double A11 = M[4] * D, A22 = M[0] * D;
+  M[0] = A11;
+  M[1] *= -D;
+  M[3] *= -D;
+  M[4] = A22;
+  const double b1 = -M[0] * M[2] - M[1] * M[5];
+  const double b2 = -M[3] * M[2] - M[4] * M[5];
+  M[2] = b1;
+  M[5] = b2;
+  auto fixed = [](double v) -> long long {
+    if (!(v > -1e15)) return static_cast<long long>(-1e15);
+    if (!(v < 1e15)) return static_cast<long long>(1e15);
+    return static_cast<long long>(std::nearbyint(v));
+  };
+  // Memory channel of output channel k (B, G, R).
+  int ch[3] = {0, 1, 2};
+  if (src.channels == 1) ch[0] = ch[1] = ch[2] = 0;
+  else if (src.order == ColorOrder::RGB) ch[0] = 2, ch[2] = 0;
+  const int rows = src.rows, cols = src.cols;
+  std::vector<long long> adx(static_cast<std::size_t>(dst_cols)), ady(adx.size());
+  for (int x = 0; x < dst_cols; ++x) {
+    adx[static_cast<std::size_t>(x)] = fixed(M[0] * x * kABScale);
+    ady[static_cast<std::size_t>(x)] = fixed(M[3] * x * kABScale);
+  }
+  for (int y = 0; y < dst_rows; ++y) {
+    const long long X0 = fixed((M[1] * y + M[2]) * kABScale) + kRoundDelta;
+    const long long Y0 = fixed((M[4] * y + M[5]) * kABScale) + kRoundDelta;
+    std::uint8_t* out = dst + static_cast<std::ptrdiff_t>(y) * dst_cols * 3;
+    for (int x = 0; x < dst_cols; ++x, out += 3) {
+      const long long X = (X0 + adx[static_cast<std::size_t>(x)]) >> (kABBits - kInterBits);
+      const long long Y = (Y0 + ady[static_cast<std::size_t>(x)]) >> (kABBits - kInterBits);
+      const int fx = static_cast<int>(X & (kTabSize - 1)), fy = static_cast<int>(Y & (kTabSize - 1));
+      const long long sx = X >> kInterBits, sy = Y >> kInterBits;
+      if (sx >= cols || sx + 1 < 0 || sy >= rows || sy + 1 < 0) {
+        out[0] = out[1] = out[2] = 0;
+        continue;
+      }
+      // Integer weights: OpenCV's bilinear table scaled by 2^15 is exact for these fractions.
+      const int w[4] = {(kTabSize - fy) * (kTabSize - fx) * 32, (kTabSize - fy) * fx * 32, fy * (kTabSize - fx) * 32,
+                        fy * fx * 32};
+      for (int c = 0; c < 3; ++c) {
+        int sum = 0;
+        for (int k = 0; k < 4; ++k) {
+          const long long xx = sx + (k & 1), yy = sy + (k >> 1);
+          if (xx >= 0 && xx < cols && yy >= 0 && yy < rows)
+            sum += src.at(static_cast<int>(yy), static_cast<int>(xx), ch[c]) * w[k];
+        }
+        const int r = (sum + (1 << 14)) >> 15;
+        out[c] = static_cast<std::uint8_t>(r < 0 ? 0 : (r > 255 ? 255 : r));
+      }
+    }
+  }
+}
+
 void remap_bilinear(const float* src, int rows, int cols, const float* map_x, const float* map_y, int n, float* dst) {
   const float* W = table().w.data();
   auto fixed = [](double v) -> long long {

@@ -18,6 +18,13 @@ const float* bilinear_weights(int table_index);
 // fixed-point (1/1024, rounded to 1/32 pixel), weights from bilinear_weights().
 void warp_affine_bilinear(const GrayImage& src, const double M[6], int dst_rows, int dst_cols, float* dst);
 
+// An 8-bit image warped with OpenCV's warpAffine(src, dst, M, size, INTER_LINEAR) (M maps
+// source to destination; it is inverted in double first) and a constant 0 border: 1/32-pixel
+// positions, integer weights summing to 2^15, rounded. The view is read through its strides
+// (only the pixels the warp needs). dst is contiguous dst_rows x dst_cols x 3 bytes in B, G, R
+// order whatever the view's order; a gray view fills all three channels.
+void warp_affine_bgr(const ImageView& src, const double M[6], int dst_rows, int dst_cols, std::uint8_t* dst);
+
 // dst(i) = bilinear sample at (map_x[i], map_y[i]) with OpenCV remap semantics
 // (float maps rounded to 1/32 pixel, constant 0 border); src is float, row-major.
 void remap_bilinear(const float* src, int src_rows, int src_cols, const float* map_x, const float* map_y, int n,

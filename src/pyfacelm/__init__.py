@@ -8,6 +8,7 @@ found with :func:`find_model_dir` (see :mod:`pyfacelm.models`).
 from __future__ import annotations
 
 from ._clnf import PDM, to_gray
+from .action_units import ActionUnits, AUAnalyser, AUFeatures, AUSequence
 from .detector import MODELS, CLNFDetector
 from .errors import ModelFormatError, ModelNotFoundError
 from .face import Face
@@ -19,6 +20,10 @@ from .video import iter_video
 __version__ = "0.1.0"
 
 __all__ = [
+    "AUAnalyser",
+    "AUFeatures",
+    "AUSequence",
+    "ActionUnits",
     "MODELS",
     "PDM",
     "CLNFDetector",

@@ -261,6 +261,15 @@ def _find_openface_model_dir(path: Path) -> Path:
     )
 
 
+def _source_file(model_dir: Path, rel: str) -> Path | None:
+    """Where an OpenFace install keeps a manifest file: in its model folder, or - for the AU
+    models - in lib/local/FaceAnalyser/ of a checkout or beside the model folder of a build."""
+    candidates = [model_dir / rel]
+    if rel.startswith("AU_predictors/"):
+        candidates += [model_dir.parent.parent / "FaceAnalyser" / rel, model_dir.parent / rel]
+    return next((c for c in candidates if c.is_file()), None)
+
+
 def import_models(
     source: str | os.PathLike[str], target: str | os.PathLike[str] | None = None
 ) -> tuple[Path, list[str], list[str]]:
@@ -274,8 +283,8 @@ def import_models(
     root = Path(target).expanduser() if target is not None else cache_dir()
     copied, rejected = [], []
     for e in manifest()["files"]:
-        p = src / e["path"]
-        if not p.is_file():
+        p = _source_file(src, e["path"])
+        if p is None:
             continue
         if not _verified(p, e):
             rejected.append(e["path"])

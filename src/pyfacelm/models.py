@@ -239,7 +239,7 @@ def verify(
     model_dir: str | os.PathLike[str] | None = None, *, check_hash: bool = True
 ) -> VerifyReport:
     """Check every manifest file in a model folder (size, then SHA-256) and say which model
-    sets (clnf, clnf_wild, clm, clm_wild, ceclm, mtcnn, validator, eyes, inner) are complete.
+    sets (clnf, clnf_wild, clm, clm_wild, ceclm, mtcnn, validator, eyes, inner, au) are complete.
 
     ``model_dir`` defaults to :func:`find_model_dir`'s answer; a given folder is checked as is
     (it may hold only some sets). ``check_hash=False`` only checks
