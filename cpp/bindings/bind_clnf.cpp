@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include "face_output.hpp"
+#include "pyfacelm/cnn.hpp"
 
 namespace pyfacelm::py_bindings {
 
@@ -23,6 +24,13 @@ void bind_clnf(py::module_& m) {
       })
       .def_property_readonly("has_validator", &CLNF::has_validator)
       .def_property_readonly("has_early_termination", &CLNF::has_early_termination)
+      .def_property_readonly(
+          "simd",
+          [](const CLNF& c) -> py::object {
+            if (!c.validator()) return py::none();
+            return py::str(gemm_kernel_name(c.validator()->gemm_kernel()));
+          },
+          "The validator CNN's convolution kernel chosen at load: 'avx2', 'baseline' (None: no validator).")
       .def(
           "fit",
           [](const CLNF& model, const py::handle& image, const py::object& box, const std::string& color,
@@ -43,28 +51,7 @@ void bind_clnf(py::module_& m) {
             return face_dict(model, f, o, b, f.returned_success);
           },
           py::arg("image"), py::arg("box"), py::arg("color") = "bgr", py::arg("intrinsics") = py::none(),
-          py::arg("multi_view") = false)
-      .def(
-          "_detect_from",
-          [](const CLNF& model, const py::handle& image, const py::object& params_global, const py::object& params_local,
-             const std::vector<int>& windows) {
-            ImageArg img = image_from_python(image, "bgr");
-            auto gv = finite_vector(params_global, 6, "params_global");
-            auto pv = finite_vector(params_local, model.main().pdm().n_modes(), "params_local");
-            FaceFit f;
-            for (int i = 0; i < 6; ++i) f.main.g[i] = static_cast<float>(gv[static_cast<std::size_t>(i)]);
-            f.main.p = Eigen::Map<const Eigen::VectorXd>(pv.data(), static_cast<Eigen::Index>(pv.size())).cast<float>();
-            FaceOutputs o;
-            {
-              py::gil_scoped_release release;
-              const GrayImage gray = to_gray(img.view);
-              model.detect_landmarks(gray, windows, model.default_parameters(), f);
-              o = face_outputs(model, f, Intrinsics::guess(img.view.cols, img.view.rows));
-            }
-            return face_dict(model, f, o, Eigen::Vector4d::Zero(), f.detection_success);
-          },
-          py::arg("image"), py::arg("params_global"), py::arg("params_local"), py::arg("windows"),
-          "Testing hook: one detection pass (SPEC §5.1) from the given parameters.");
+          py::arg("multi_view") = false);
 }
 
 }  // namespace pyfacelm::py_bindings

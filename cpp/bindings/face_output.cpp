@@ -83,6 +83,7 @@ py::dict face_dict(const CLNF& model, const FaceFit& f, const FaceOutputs& o, co
   d["success"] = success;
   d["detection_success"] = f.detection_success;
   d["model_likelihood"] = static_cast<double>(f.main.model_likelihood);
+  d["landmark_likelihoods"] = f.main.landmark_likelihoods;
   d["view"] = f.main.view_used;
   d["box"] = std::vector<double>(b.data(), b.data() + 4);
   py::dict parts;

@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "common.hpp"
+#include "pyfacelm/cnn.hpp"
 #include "pyfacelm/errors.hpp"
 
 namespace py = pybind11;
@@ -48,4 +49,7 @@ PYBIND11_MODULE(_clnf, m) {
   pyfacelm::py_bindings::bind_clnf(m);
   pyfacelm::py_bindings::bind_mtcnn(m);
   pyfacelm::py_bindings::bind_tracker(m);
+  m.def(
+      "simd_kernel", [] { return pyfacelm::gemm_kernel_name(pyfacelm::select_gemm_kernel()); },
+      "The CNN convolution kernel a model loaded now would use ('avx2' or 'baseline'); reads PYFACELM_SIMD.");
 }

@@ -70,8 +70,7 @@ CLNF CLNF::load(const std::string& main_file) {
   m.path_ = main_file;
   // §10.2: the model file's stem selects CE-CLM's sigma x1.5 and reg x0.9.
   const std::string stem = std::filesystem::path(main_file).stem().string();
-  m.ceclm_ = stem == "main_ceclm_general";
-  if (m.ceclm_) {
+  if (stem == "main_ceclm_general") {
     m.defaults_.fit.sigma *= 1.5f;
     m.defaults_.fit.reg_factor *= 0.9f;
   }
@@ -216,7 +215,6 @@ FaceFit CLNF::fit_image_early_term(const GrayImage& gray, const Eigen::Vector4d&
     std::size_t h;
   };
   std::vector<Record> records;
-  FaceFit last;
   for (std::size_t h = 0; h < hyps.size(); ++h) {
     FaceFit f = initial_state(box, hyps[h]);
     detect_landmarks(gray, w_first, first, f);

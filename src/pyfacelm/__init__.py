@@ -11,6 +11,7 @@ from ._clnf import PDM, to_gray
 from .detector import MODELS, CLNFDetector
 from .errors import ModelFormatError, ModelNotFoundError
 from .face import Face
+from .kernels import simd
 from .models import find_model_dir, verify
 from .tracking import Tracker
 from .video import iter_video
@@ -28,6 +29,7 @@ __all__ = [
     "__version__",
     "find_model_dir",
     "iter_video",
+    "simd",
     "to_gray",
     "verify",
 ]

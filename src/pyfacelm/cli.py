@@ -28,7 +28,10 @@ class UserError(Exception):
 def _detector(args: argparse.Namespace) -> CLNFDetector:
     from .detector import CLNFDetector
 
-    return CLNFDetector(args.model, args.model_dir)
+    try:
+        return CLNFDetector(args.model, args.model_dir)
+    except ValueError as e:  # e.g. a bad PYFACELM_SIMD; ModelFormatError is one too
+        raise UserError(str(e)) from e
 
 
 def _open_output(path: str | None) -> tuple[TextIO, bool]:
@@ -46,6 +49,8 @@ def cmd_image(args: argparse.Namespace) -> int:
     from .video import require_cv2
 
     cv2 = require_cv2()
+    if not 12 <= args.min_face < float("inf"):  # also NaN
+        raise UserError(f"--min-face must be at least 12 pixels, got {args.min_face}")
     images = []
     for p in args.images:
         path = Path(p)
