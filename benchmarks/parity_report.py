@@ -37,6 +37,8 @@ def measure(models: Path) -> dict[str, dict[str, float]]:
             det = pyfacelm.CLNFDetector(model, models if variant is None else dirs[variant])
             rows = parity.fit_diffs(det, parity.reference(ref_name), multi_view=multi_view)
             out[label] = parity.fit_summary(rows)
+    for model in ("clnf", "clm"):
+        out[f"{model.upper()} stages"] = parity.stage_summary(models, model)
     dets = {m: pyfacelm.CLNFDetector(m, models) for m in ("clnf", "clm")}
     ref = parity.reference("images_clnf.json")
     out["MTCNN"] = parity.mtcnn_summary(dets["clnf"], ref)

@@ -177,6 +177,16 @@ TOLERANCES: dict[str, dict[str, float]] = {
         "eye_frac_le_0.1": 0.981,  # measured 0.981982
         "eye_max": 0.43,  # measured 0.34156
     },
+    "CLNF stages": {
+        "stage1_dist_max": 0.063,  # measured 0.0504
+        "stage2_dist_max": 0.075,  # measured 0.0595
+        "stage3_dist_max": 0.11,  # measured 0.0877
+    },
+    "CLM stages": {
+        "stage1_dist_max": 0.015,  # measured 0.012
+        "stage2_dist_max": 0.043,  # measured 0.0343
+        "stage3_dist_max": 0.082,  # measured 0.0654
+    },
     "MTCNN": {
         "count_mismatches": 0,  # measured 0
         "iou_min": 0.9999992,  # measured 0.99999942 (portable kernel), 0.99999952
@@ -423,6 +433,28 @@ def fit_summary(rows: list[FaceDiff]) -> dict[str, float]:
         "pose_r_max_rad": max(r.pose_r for r in rows),
         "eye_frac_le_0.1": float((eyes <= 0.1).mean()) if eyes.size else 1.0,
         "eye_max": float(eyes.max()) if eyes.size else 0.0,
+    }
+
+
+def stage_summary(model_dir: Path, model: str) -> dict[str, float]:
+    """The main model alone (no parts, no validation) after 1, 2 and 3 scales, from the
+    reference's initial parameters, against the reference's `stages_main_model_only`: where
+    the fits part, if they do."""
+    from pyfacelm import _clnf  # the compiled core's stage-by-stage hook
+
+    config = _clnf.read_main_config(str(model_dir / f"main_{model}_general.txt"))
+    main = _clnf._LandmarkModel(config["landmark_detector"], [[11], [9], [7]])
+    dists: dict[int, list[float]] = {1: [], 2: [], 3: []}
+    for key, entry in reference(f"images_{model}.json").items():
+        img = load_image(key)
+        for face in entry["faces"]:
+            start = face["init_from_bbox"]["params_global"]
+            for stage in face["stages_main_model_only"]:
+                r = main.fit(img, start, window_sizes=stage["window_sizes"])
+                d = np.linalg.norm(r["landmarks"] - np.array(stage["landmarks"]), axis=1)
+                dists[stage["scales_used"]].append(float(d.mean()))
+    return {f"stage{k}_dist_max": max(v) for k, v in dists.items()} | {
+        "faces": len(dists[3])
     }
 
 

@@ -15,6 +15,7 @@ from parity import (
     fit_diffs,
     fit_summary,
     load_image,
+    stage_summary,
     violations,
 )
 
@@ -55,6 +56,15 @@ def test_fit_parity(run, model_dir, reference, samples_dir, request):
     assert not bad, (label, bad, [(r.key, r.index, round(r.dist, 4)) for r in worst])
 
 
+@pytest.mark.parametrize("model", ["clnf", "clm"])
+def test_main_model_stages_match(model, model_dir, reference, samples_dir):
+    """The main model after each scale (no parts, no validation), as the original left it."""
+    reference(f"images_{model}.json")  # present, or skip/fail
+    summary = stage_summary(model_dir, model)
+    assert summary["faces"] == 111
+    assert not violations(summary, TOLERANCES[f"{model.upper()} stages"]), summary
+
+
 def test_ceclm_without_cen_files_names_them(model_dir, tmp_path):
     # A copy of the model folder without CEN files (OpenFace's repository has none).
     for item in model_dir.iterdir():
@@ -86,6 +96,12 @@ def test_face_result_types(clnf, reference, samples_dir):
     assert f.eye_landmarks.shape == (56, 2) and f.eye_landmarks.dtype == np.float32
     assert f.params_global.shape == (6,) and f.params_global.dtype == np.float64
     assert f.params_local.shape == (34,) and f.pose.shape == (6,) and f.box.shape == (4,)
+    assert f.landmark_likelihoods.shape == (68,) and f.landmark_likelihoods.dtype == np.float32
+    # The model likelihood is the mean log of the per-landmark ones (all visible here).
+    mean_log = np.log(f.landmark_likelihoods.astype(np.float64) + 1e-8).mean()
+    assert f.model_likelihood == pytest.approx(mean_log, rel=1e-5)
+    np.testing.assert_allclose(f.landmark_likelihoods, face["landmark_likelihoods"], rtol=0.05)
+    assert f.detection_success is True
     assert (
         isinstance(f.success, bool) and isinstance(f.view, int) and isinstance(f.confidence, float)
     )
@@ -93,6 +109,7 @@ def test_face_result_types(clnf, reference, samples_dir):
         f.landmarks[0, 0] = 1  # results are read-only
     d = f.to_dict()
     assert len(d["landmarks"]) == 68 and d["success"] is True
+    assert len(d["landmark_likelihoods"]) == 68 and d["detection_success"] is True
     assert "success=True" in repr(f) and "confidence=0.983" in repr(f)
     np.testing.assert_allclose(f.landmarks_3d, face["landmarks_3d"], atol=1.5)
 
