@@ -29,7 +29,9 @@ SAMPLES = SHARED / "openface" / "samples"
 REQUIRE_ENV = "PYFACELM_REQUIRE_REFERENCE"
 REQUIRE = os.environ.get(REQUIRE_ENV) == "1"
 # The files that compare with the original OpenFace: with REQUIRE, none of their tests may skip.
-PARITY_FILES = frozenset({"test_fit.py", "test_detect.py", "test_video.py", "test_simd.py"})
+PARITY_FILES = frozenset(
+    {"test_fit.py", "test_detect.py", "test_video.py", "test_simd.py", "test_parity_report.py"}
+)
 # The model sets the suite fits with (ceclm's CEN files are not distributed with OpenFace's
 # repository; the CE-CLM tests use synthetic ones).
 REQUIRED_SETS = ("clnf", "clnf_wild", "clm", "clm_wild", "mtcnn", "validator", "eyes", "inner")

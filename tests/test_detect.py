@@ -8,7 +8,8 @@ import time
 import numpy as np
 import pytest
 from conftest import SAMPLES, import_or_missing
-from parity import TOLERANCES, iou, mtcnn_summary, violations
+from parity import iou, mtcnn_run, violations
+from parity_tolerances import TOLERANCES
 
 import pyfacelm
 
@@ -20,9 +21,10 @@ def det(model_dir):
     return pyfacelm.CLNFDetector("clnf", model_dir)
 
 
-def test_boxes_match_openface(det, reference, samples_dir):
+def test_boxes_match_openface(model_dir, reference, samples_dir):
     """Same count, same order, IoU and score of every box (tests/parity.py's tolerances)."""
-    summary = mtcnn_summary(det, reference("images_clnf.json"))
+    reference("images_clnf.json")  # present, or skip/fail
+    summary = mtcnn_run(model_dir, "default")
     assert summary["boxes"] == 111
     assert not violations(summary, TOLERANCES["MTCNN"]), summary
 

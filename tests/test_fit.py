@@ -8,16 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import import_or_missing, missing
-from parity import (
-    FIT_RUNS,
-    TOLERANCES,
-    ceclm_model_dir,
-    fit_diffs,
-    fit_summary,
-    load_image,
-    stage_summary,
-    violations,
-)
+from parity import FIT_RUNS, ceclm_dirs, fit_run, load_image, stage_run, violations
+from parity_tolerances import TOLERANCES
 
 import pyfacelm
 
@@ -30,13 +22,10 @@ def clnf(model_dir):
 
 
 @pytest.fixture(scope="module")
-def ceclm_dirs(model_dir, tmp_path_factory):
+def ceclm_folders(model_dir):
     """Model folders with the synthetic CEN files (stock and cutoff-100 early termination)."""
     try:
-        return {
-            v: ceclm_model_dir(model_dir, v, tmp_path_factory.mktemp(f"ceclm_{v}") / "model")
-            for v in ("stock", "et100")
-        }
+        return ceclm_dirs(model_dir)
     except FileNotFoundError as e:
         missing(str(e))
 
@@ -44,12 +33,11 @@ def ceclm_dirs(model_dir, tmp_path_factory):
 @pytest.mark.parametrize("run", FIT_RUNS, ids=[r[0] for r in FIT_RUNS])
 def test_fit_parity(run, model_dir, reference, samples_dir, request):
     """Every field the reference has, on every face fitted from the reference boxes."""
-    label, model, ref_name, variant, multi_view = run
-    folder = model_dir if variant is None else request.getfixturevalue("ceclm_dirs")[variant]
-    det = pyfacelm.CLNFDetector(model, folder)
-    assert det.model_name == model
-    rows = fit_diffs(det, reference(ref_name), multi_view=multi_view)
-    summary = fit_summary(rows)
+    label, _, ref_name, variant, _ = run
+    reference(ref_name)  # present, or skip/fail
+    if variant is not None:
+        request.getfixturevalue("ceclm_folders")
+    rows, summary = fit_run(model_dir, label)
     assert summary["faces"] == 111
     bad = violations(summary, TOLERANCES[label])
     worst = sorted(rows, key=lambda r: -r.dist)[:3]
@@ -60,7 +48,7 @@ def test_fit_parity(run, model_dir, reference, samples_dir, request):
 def test_main_model_stages_match(model, model_dir, reference, samples_dir):
     """The main model after each scale (no parts, no validation), as the original left it."""
     reference(f"images_{model}.json")  # present, or skip/fail
-    summary = stage_summary(model_dir, model)
+    summary = stage_run(model_dir, model)
     assert summary["faces"] == 111
     assert not violations(summary, TOLERANCES[f"{model.upper()} stages"]), summary
 
@@ -78,12 +66,12 @@ def test_ceclm_without_cen_files_names_them(model_dir, tmp_path):
         pyfacelm.CLNFDetector("ceclm", tmp_path)
 
 
-def test_validation_boundary_is_strict(ceclm_dirs, reference, samples_dir):
+def test_validation_boundary_is_strict(ceclm_folders, reference, samples_dir):
     # CE-CLM (20-bin validator), sample6.jpg face 9: confidence exactly 0.725000024 fails the
     # strict '>' test.
     face = reference("images_ceclm_synth.json")["sample6.jpg"]["faces"][9]
     assert face["confidence"] == pytest.approx(0.725, abs=1e-6) and not face["success"]
-    det = pyfacelm.CLNFDetector("ceclm", ceclm_dirs["stock"])
+    det = pyfacelm.CLNFDetector("ceclm", ceclm_folders["stock"])
     f = det.fit(load_image("sample6.jpg"), face["bbox"])
     assert f.confidence == pytest.approx(0.725, abs=1e-6) and f.success is False
 

@@ -11,7 +11,8 @@ import sys
 import numpy as np
 import pytest
 from conftest import import_or_missing
-from parity import TOLERANCES, fit_diffs, fit_summary, mtcnn_summary, violations
+from parity import mtcnn_run, portable_kernel_fit_run, violations
+from parity_tolerances import TOLERANCES
 
 import pyfacelm
 from pyfacelm import _clnf
@@ -25,16 +26,6 @@ def cpu_has_avx2() -> bool:
     except OSError:
         return False
     return " avx2" in flags and " fma" in flags
-
-
-@pytest.fixture(scope="module")
-def baseline_detector(model_dir):
-    """A CLNF detector (validator and MTCNN) loaded with PYFACELM_SIMD=baseline."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PYFACELM_SIMD", "baseline")
-        det = pyfacelm.CLNFDetector("clnf", model_dir)
-        det.detect_faces(blank())  # loads the MTCNN under the same setting
-    return det
 
 
 def blank() -> np.ndarray:
@@ -84,13 +75,15 @@ def test_cli_reports_a_bad_kernel_choice_in_one_line(model_dir, tmp_path):
     assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1
 
 
-def test_mtcnn_parity_with_the_baseline_kernel(baseline_detector, reference, samples_dir):
-    summary = mtcnn_summary(baseline_detector, reference("images_clnf.json"))
+def test_mtcnn_parity_with_the_baseline_kernel(model_dir, reference, samples_dir):
+    reference("images_clnf.json")  # present, or skip/fail
+    summary = mtcnn_run(model_dir, "baseline")
     assert summary["boxes"] == 111
     assert not violations(summary, TOLERANCES["MTCNN"]), summary
 
 
-def test_validator_parity_with_the_baseline_kernel(baseline_detector, reference, samples_dir):
+def test_validator_parity_with_the_baseline_kernel(model_dir, reference, samples_dir):
     """The CLNF fits (the validator decides success and confidence) with the portable kernel."""
-    summary = fit_summary(fit_diffs(baseline_detector, reference("images_clnf.json")))
+    reference("images_clnf.json")  # present, or skip/fail
+    summary = portable_kernel_fit_run(model_dir)
     assert not violations(summary, TOLERANCES["CLNF"]), summary

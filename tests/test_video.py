@@ -7,15 +7,8 @@ import threading
 import numpy as np
 import pytest
 from conftest import SAMPLES, import_or_missing
-from parity import (
-    TOLERANCES,
-    VIDEOS,
-    frames_differing_from_reference,
-    video_diff,
-    video_frames,
-    video_summary,
-    violations,
-)
+from parity import VIDEOS, frames_differing_from_reference, video_frames, video_run, violations
+from parity_tolerances import TOLERANCES
 
 import pyfacelm
 from pyfacelm.video import iter_video, open_video
@@ -30,10 +23,9 @@ def detectors(model_dir):
 
 @pytest.mark.parametrize("model", ["clnf", "clm"])
 @pytest.mark.parametrize("name", VIDEOS)
-def test_tracking_parity(detectors, reference, samples_dir, name, model):
+def test_tracking_parity(model_dir, reference, samples_dir, name, model):
     reference(f"video_{name}{'' if model == 'clnf' else '_clm'}.json")  # present, or skip/fail
-    d = video_diff(detectors[model], name, model)
-    summary = video_summary(d)
+    d, summary = video_run(model_dir, name, model)
     assert not violations(summary, TOLERANCES[f"tracking {name} {model}"]), summary
     # Success differs only where the decoded pixels differ from the reference decoder's.
     assert not d.success_mismatches_on_identical_frames, (d.success_mismatches, d.differing_frames)
