@@ -1,4 +1,4 @@
-"""Measuring parity with the original OpenFace (../shared/reference), and the tolerances.
+"""Measuring parity with the original OpenFace (../shared/reference).
 
 One place computes every difference the parity tests assert and the README's parity table
 shows: ``tests/test_fit.py``, ``test_detect.py``, ``test_video.py`` and ``test_simd.py`` check
@@ -30,8 +30,6 @@ from pyfacelm.kernels import SIMD_ENV_VAR
 from pyfacelm.video import iter_video
 
 REPO = Path(__file__).resolve().parents[1]
-
-
 SHARED = Path(os.environ.get("PYFACELM_SHARED_DIR", REPO.parent / "shared"))
 REFERENCE = SHARED / "reference"
 SAMPLES = SHARED / "openface" / "samples"
@@ -53,6 +51,7 @@ FIT_RUNS = [
     ),
 ]
 VIDEOS = ["default", "changeLighting", "2015-10-15-15-14", "multi_face", "image_sequence"]
+
 
 def load_image(key: str) -> np.ndarray:
     import cv2  # the test extra; imported here so that the tests can skip without it

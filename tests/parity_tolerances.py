@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-# Tolerances: the value measured with this code (benchmarks/parity_report.py --measure, quoted in
-# each comment) x 1.25, rounded up to two digits; counts of mismatches exactly as measured;
-# fractions ("_frac", lower bounds) rounded down to 3 decimals, i.e. not one more face outside.
+# Tolerances: the value measured with tests/parity.py (benchmarks/parity_report.py --measure, quoted
+# in each comment) x 1.25, rounded up to two digits, or issue 11's bound where that is tighter;
+# counts of mismatches exactly as measured; lower bounds ("_frac", "_min") rounded down, for
+# fractions to 3 decimals, i.e. not one more face outside.
 # The CE-CLM runs use the synthetic (random) CEN weights, which make fits more sensitive.
 # Tracking: per video and model; "one_sided_redetection" frames are those where only one side
 # ran the face detector (multi_face.avi, CLM: this tracker fails validation one frame earlier,
@@ -64,8 +65,8 @@ TOLERANCES: dict[str, dict[str, float]] = {
         "local_sigma_max": 0.25,  # measured 0.195818
         "global_p95": 0.0004,  # measured 0.00031857
         "global_max": 0.0027,  # measured 0.00208621
-        "landmarks_3d_max_mm": 1.7,  # measured 1.29237
-        "pose_t_max_mm": 1.1,  # measured 0.817141
+        "landmarks_3d_max_mm": 1.5,  # measured 1.29237 (the issue's bound)
+        "pose_t_max_mm": 1.0,  # measured 0.817141 (the issue's bound)
         "pose_r_max_rad": 0.0021,  # measured 0.00166537
         "eye_frac_le_0.1": 0.972,  # measured 0.972973
         "eye_max": 0.4,  # measured 0.315283
@@ -84,8 +85,8 @@ TOLERANCES: dict[str, dict[str, float]] = {
         "local_sigma_max": 0.25,  # measured 0.195818
         "global_p95": 0.0004,  # measured 0.00031857
         "global_max": 0.0027,  # measured 0.00208621
-        "landmarks_3d_max_mm": 1.7,  # measured 1.29237
-        "pose_t_max_mm": 1.1,  # measured 0.817141
+        "landmarks_3d_max_mm": 1.5,  # measured 1.29237 (the issue's bound)
+        "pose_t_max_mm": 1.0,  # measured 0.817141 (the issue's bound)
         "pose_r_max_rad": 0.0021,  # measured 0.00166537
         "eye_frac_le_0.1": 0.972,  # measured 0.972973
         "eye_max": 0.4,  # measured 0.315283
@@ -104,15 +105,15 @@ TOLERANCES: dict[str, dict[str, float]] = {
         "local_sigma_max": 0.25,  # measured 0.195818
         "global_p95": 0.0004,  # measured 0.00031857
         "global_max": 0.0027,  # measured 0.00208621
-        "landmarks_3d_max_mm": 1.7,  # measured 1.29237
-        "pose_t_max_mm": 1.1,  # measured 0.817141
+        "landmarks_3d_max_mm": 1.5,  # measured 1.29237 (the issue's bound)
+        "pose_t_max_mm": 1.0,  # measured 0.817141 (the issue's bound)
         "pose_r_max_rad": 0.0021,  # measured 0.00166537
         "eye_frac_le_0.1": 0.972,  # measured 0.972973
         "eye_max": 0.4,  # measured 0.315283
     },
     "CE-CLM synth cutoff 100 multi-view": {
         "dist_frac_le_0.1": 0.99,  # measured 0.990991
-        "dist_max": 0.16,  # measured 0.127759
+        "dist_max": 0.15,  # measured 0.127759 (the issue's bound)
         "dist_median": 0.003,  # measured 0.00239669
         "success_mismatches": 0,  # measured 0
         "detection_success_mismatches": 0,  # measured 0
@@ -124,7 +125,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
         "local_sigma_max": 0.19,  # measured 0.150004
         "global_p95": 0.00053,  # measured 0.000421643
         "global_max": 0.01,  # measured 0.00795317
-        "landmarks_3d_max_mm": 1.7,  # measured 1.31933
+        "landmarks_3d_max_mm": 1.5,  # measured 1.31933 (the issue's bound)
         "pose_t_max_mm": 1.0,  # measured 0.795317
         "pose_r_max_rad": 0.0094,  # measured 0.00749433
         "eye_frac_le_0.1": 0.981,  # measured 0.981982
