@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import REPO
 
-PARITY_LIKE = '''
+PARITY_LIKE = """
 import pytest
 
 def test_needs_the_reference(reference):
@@ -25,7 +25,7 @@ def test_needs_the_samples(samples_dir):
 
 def test_skips_by_itself():
     pytest.skip("some other reason")
-'''
+"""
 
 
 def run_pytest(folder: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -19,6 +19,7 @@ from pyfacelm import _clnf
 
 import_or_missing("cv2", "opencv-python-headless (test extra) decodes the samples")
 
+
 def cpu_has_avx2() -> bool:
     try:
         with open("/proc/cpuinfo") as fh:
