@@ -43,4 +43,4 @@ def time_call(fn: Callable[[], object], repeats: int = 10, warmup: int = 1) -> f
 
 
 def single_thread_note() -> str:
-    return "single thread (pyfacelm's core does not spawn threads)"
+    return "single thread (pyfacelm fits, detects and tracks on the calling thread)"

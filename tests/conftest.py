@@ -1,15 +1,20 @@
 """Shared fixtures: where the models, samples and reference outputs are.
 
 Tests that need OpenFace's model files or the reference outputs skip with a reason when they
-are absent; everything else runs anywhere.
+are absent; everything else runs anywhere. With ``PYFACELM_REQUIRE_REFERENCE=1`` (what
+``.ci/run`` sets) a missing or incomplete model folder, reference output or sample is an error
+instead, and so is any skip in the parity test files: CI cannot pass on skipped comparisons.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from functools import cache
 from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
 
 import numpy as np
 import pytest
@@ -21,6 +26,26 @@ SHARED = Path(os.environ.get("PYFACELM_SHARED_DIR", REPO.parent / "shared"))
 REFERENCE = SHARED / "reference"
 SAMPLES = SHARED / "openface" / "samples"
 
+REQUIRE_ENV = "PYFACELM_REQUIRE_REFERENCE"
+REQUIRE = os.environ.get(REQUIRE_ENV) == "1"
+# The files that compare with the original OpenFace: with REQUIRE, none of their tests may skip.
+PARITY_FILES = frozenset(
+    {
+        "test_fit.py",
+        "test_detect.py",
+        "test_video.py",
+        "test_simd.py",
+        "test_parity_report.py",
+        "test_divergent.py",
+        "test_gaze.py",
+        "test_parameters.py",
+        "test_action_units.py",
+        "test_action_units_e2e.py",
+    }
+)
+# The model sets the suite fits with (ceclm's CEN files are not distributed with OpenFace's
+# repository; the CE-CLM tests use synthetic ones).
+REQUIRED_SETS = ("clnf", "clnf_wild", "clm", "clm_wild", "mtcnn", "validator", "eyes", "inner")
 
 # Slow tests (long fuzz runs, memory growth) and wheel tests (build, repair and install a wheel)
 # take minutes: the default `pytest tests` leaves them out, `--all` (what .ci/run passes) runs them
@@ -68,21 +93,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-def _model_dir() -> Path | None:
-    try:
-        return pyfacelm.find_model_dir()
-    except pyfacelm.ModelNotFoundError:
-        return None
+def missing(reason: str) -> NoReturn:
+    """Skip because test data is absent - or, with PYFACELM_REQUIRE_REFERENCE=1, fail."""
+    if REQUIRE:
+        pytest.fail(f"{reason} ({REQUIRE_ENV}=1: missing test data is an error)", pytrace=False)
+    pytest.skip(reason)
+
+
+def import_or_missing(name: str, reason: str) -> ModuleType:
+    """pytest.importorskip, except that with PYFACELM_REQUIRE_REFERENCE=1 the import must work."""
+    if REQUIRE:
+        return importlib.import_module(name)
+    return pytest.importorskip(name, reason=reason)
 
 
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
-    d = _model_dir()
-    if d is None:
-        pytest.skip(
+    try:
+        d = pyfacelm.find_model_dir()
+    except pyfacelm.ModelNotFoundError as e:
+        missing(
             "OpenFace model files not found: set PYFACELM_MODEL_DIR to an OpenFace model folder "
-            "(CI uses ../shared/openface/model)"
+            f"(CI uses ../shared/openface/model): {e}"
         )
+    if REQUIRE:
+        report = pyfacelm.verify(d)
+        bad = {s: report.missing_for(s) for s in REQUIRED_SETS if not report.sets[s]}
+        if bad:
+            missing(f"model folder {d} is incomplete or corrupt: {bad}")
     return d
 
 
@@ -97,7 +135,7 @@ def reference():
 
     def get(name: str) -> dict:
         if not (REFERENCE / name).is_file():
-            pytest.skip(f"reference output {REFERENCE / name} not available")
+            missing(f"reference output {REFERENCE / name} not available")
         return _load_reference(name)
 
     return get
@@ -106,8 +144,22 @@ def reference():
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     if not SAMPLES.is_dir():
-        pytest.skip(f"OpenFace sample images not available at {SAMPLES}")
+        missing(f"OpenFace sample images not available at {SAMPLES}")
     return SAMPLES
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With PYFACELM_REQUIRE_REFERENCE=1, a skipped test of a parity file is a failure,
+    whatever skipped it (a fixture, importorskip, a skip marker)."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE and report.skipped and item.path.name in PARITY_FILES:
+        if hasattr(report, "wasxfail"):
+            return
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"parity test skipped with {REQUIRE_ENV}=1: {reason}"
 
 
 def write_text_matrix(fh, m: np.ndarray, type_code: int = 6) -> None:

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from conftest import SHARED, missing
 
 import pyfacelm
 from pyfacelm import download
@@ -59,7 +59,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def server():
     if not MODEL.is_dir():
-        pytest.skip("../shared/openface/model not available to serve")
+        missing("../shared/openface/model not available to serve")
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     t = threading.Thread(target=httpd.serve_forever, daemon=True)
     t.start()
@@ -212,7 +212,7 @@ def test_cli_download_and_import(server, tmp_path, capsys):
 
 def test_import_rejects_tampered_files(tmp_path):
     if not MODEL.is_dir():
-        pytest.skip("../shared/openface/model not available")
+        missing("../shared/openface/model not available")
     src = tmp_path / "src"
     (src / "mtcnn_detector").mkdir(parents=True)
     (src / "main_clnf_general.txt").write_bytes((MODEL / "main_clnf_general.txt").read_bytes())

@@ -2,80 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SAMPLES, SHARED
+from conftest import import_or_missing, missing
+from parity import FIT_RUNS, ceclm_dirs, fit_run, load_image, stage_run, violations
+from parity_tolerances import TOLERANCES
 
 import pyfacelm
 
-cv2 = pytest.importorskip("cv2", reason="opencv-python-headless (test extra) decodes the samples")
-
-SYNTH_CEN = SHARED / "openface" / "synthetic_cen"
-EXTRA_IMAGES = SHARED / "extra" / "images"
-
-
-def load_image(key: str) -> np.ndarray:
-    # The reference decoded every sample (16-bit PNGs included) with IMREAD_COLOR. Keys
-    # "extra_images/<file>" name the further images kept in ../shared/extra/images.
-    extra = key.removeprefix("extra_images/")
-    img = cv2.imread(str(EXTRA_IMAGES / extra if extra != key else SAMPLES / key), cv2.IMREAD_COLOR)
-    assert img is not None, key
-    return img
-
-
-def compare(det, ref, *, multi_view=False):
-    """Fit every reference face from its box; return per-face differences."""
-    rows = []
-    cache = {}
-    for key, entry in ref.items():
-        if key not in cache:
-            cache.clear()
-            cache[key] = load_image(key)
-        img = cache[key]
-        for face in entry["faces"]:
-            f = det.fit(img, face["bbox"], multi_view=multi_view)
-            g, g_ref = f.params_global, np.array(face["params_global"])
-            rows.append(
-                {
-                    "key": key,
-                    "dist": np.linalg.norm(
-                        f.landmarks - np.array(face["landmarks"]), axis=1
-                    ).mean(),
-                    "eye": None
-                    if f.eye_landmarks is None
-                    else np.linalg.norm(f.eye_landmarks - np.array(face["eye_landmarks"]), axis=1),
-                    "success": f.success == face["success"],
-                    "conf": abs(f.confidence - face["confidence"]),
-                    "st_rel": (np.abs(g - g_ref) / np.abs(g_ref))[[0, 4, 5]].max(),
-                    "rot": np.abs(g - g_ref)[1:4].max(),
-                    "pose_t": np.abs(f.pose[:3] - np.array(face["pose"][:3])).max(),
-                    "pose_r": np.abs(f.pose[3:] - np.array(face["pose"][3:])).max(),
-                }
-            )
-    return rows
-
-
-def assert_parity(rows, label):
-    dist = np.array([r["dist"] for r in rows])
-    assert (dist <= 0.1).mean() >= 0.95, (label, np.sort(dist)[-10:])
-    assert dist.max() <= 0.5, (label, dist.max())
-    bad = [r["key"] for r in rows if not r["success"]]
-    assert not bad, (label, "success differs", bad)
-    assert max(r["conf"] for r in rows) <= 0.01, label
-    eyes = np.concatenate([r["eye"] for r in rows if r["eye"] is not None])
-    assert np.median(eyes) <= 0.2, (label, np.median(eyes))
-    # params_global: scale and translation relative, rotations in radians, within 1e-3 on
-    # >= 95 % of faces and 1e-2 on all. The tail is the faces whose landmarks moved most: the
-    # weak-perspective rotation and scale trade off against the shape modes, so a few hundredths
-    # of a pixel can move them by 1e-3.
-    par = np.array([max(r["st_rel"], r["rot"]) for r in rows])
-    assert (par <= 1e-3).mean() >= 0.95 and par.max() <= 1e-2, (label, np.sort(par)[-5:])
-    assert max(r["pose_t"] for r in rows) <= 1.0, label
-    assert max(r["pose_r"] for r in rows) <= 0.01, label
+cv2 = import_or_missing("cv2", "opencv-python-headless (test extra) decodes the samples")
 
 
 @pytest.fixture(scope="module")
@@ -83,66 +21,57 @@ def clnf(model_dir):
     return pyfacelm.CLNFDetector("clnf", model_dir)
 
 
-def test_clnf_parity(clnf, reference, samples_dir):
-    assert_parity(compare(clnf, reference("images_clnf.json")), "clnf")
-
-
-def test_clm_parity(model_dir, reference, samples_dir):
-    det = pyfacelm.CLNFDetector("clm", model_dir)
-    assert det.model_name == "clm"
-    assert_parity(compare(det, reference("images_clm.json")), "clm")
-
-
 @pytest.fixture(scope="module")
-def ceclm_dirs(model_dir, tmp_path_factory):
+def ceclm_folders(model_dir):
     """Model folders with the synthetic CEN files (stock and cutoff-100 early termination)."""
-    if not (SYNTH_CEN / "patch_experts").is_dir():
-        pytest.skip("synthetic CEN files not available")
-    out = {}
-    for name, et in [("stock", None), ("et100", SYNTH_CEN / "early_term_cen_of_cutoff100.txt")]:
-        root = tmp_path_factory.mktemp(f"ceclm_{name}")
-        for item in model_dir.iterdir():
-            if item.name != "patch_experts":
-                (root / item.name).symlink_to(item)
-        (root / "patch_experts").mkdir()
-        for item in (model_dir / "patch_experts").iterdir():
-            (root / "patch_experts" / item.name).symlink_to(item)
-        for item in (SYNTH_CEN / "patch_experts").glob("*.dat"):
-            (root / "patch_experts" / item.name).symlink_to(item)
-        if et is not None:
-            (root / "early_term_cen_of.txt").unlink()
-            shutil.copy(et, root / "early_term_cen_of.txt")
-        out[name] = root
-    return out
+    try:
+        return ceclm_dirs(model_dir)
+    except FileNotFoundError as e:
+        missing(str(e))
 
 
-@pytest.mark.parametrize(
-    "variant, ref_name, multi_view",
-    [
-        ("stock", "images_ceclm_synth.json", False),
-        ("stock", "images_ceclm_synth_multiview.json", True),
-        ("et100", "images_ceclm_synth_et100.json", False),
-        ("et100", "images_ceclm_synth_et100_multiview.json", True),
-    ],
-)
-def test_ceclm_synthetic_parity(ceclm_dirs, reference, samples_dir, variant, ref_name, multi_view):
-    det = pyfacelm.CLNFDetector("ceclm", ceclm_dirs[variant])
-    assert_parity(compare(det, reference(ref_name), multi_view=multi_view), ref_name)
+@pytest.mark.parametrize("run", FIT_RUNS, ids=[r[0] for r in FIT_RUNS])
+def test_fit_parity(run, model_dir, reference, samples_dir, request):
+    """Every field the reference has, on every face fitted from the reference boxes."""
+    label, _, ref_name, variant, _ = run
+    reference(ref_name)  # present, or skip/fail
+    if variant is not None:
+        request.getfixturevalue("ceclm_folders")
+    rows, summary = fit_run(model_dir, label)
+    assert summary["faces"] == 111
+    bad = violations(summary, TOLERANCES[label])
+    worst = sorted(rows, key=lambda r: -r.dist)[:3]
+    assert not bad, (label, bad, [(r.key, r.index, round(r.dist, 4)) for r in worst])
 
 
-def test_ceclm_without_cen_files_names_them(model_dir):
-    if (model_dir / "patch_experts" / "cen_patches_0.25_of.dat").exists():
-        pytest.skip("the real CEN files are present")
+@pytest.mark.parametrize("model", ["clnf", "clm"])
+def test_main_model_stages_match(model, model_dir, reference, samples_dir):
+    """The main model after each scale (no parts, no validation), as the original left it."""
+    reference(f"images_{model}.json")  # present, or skip/fail
+    summary = stage_run(model_dir, model)
+    assert summary["faces"] == 111
+    assert not violations(summary, TOLERANCES[f"{model.upper()} stages"]), summary
+
+
+def test_ceclm_without_cen_files_names_them(model_dir, tmp_path):
+    # A copy of the model folder without CEN files (OpenFace's repository has none).
+    for item in model_dir.iterdir():
+        if item.name != "patch_experts":
+            (tmp_path / item.name).symlink_to(item)
+    (tmp_path / "patch_experts").mkdir()
+    for item in (model_dir / "patch_experts").iterdir():
+        if not item.name.startswith("cen_patches"):
+            (tmp_path / "patch_experts" / item.name).symlink_to(item)
     with pytest.raises(pyfacelm.ModelNotFoundError, match="cen_patches_0.25_of.dat"):
-        pyfacelm.CLNFDetector("ceclm", model_dir)
+        pyfacelm.CLNFDetector("ceclm", tmp_path)
 
 
-def test_validation_boundary_is_strict(ceclm_dirs, reference, samples_dir):
+def test_validation_boundary_is_strict(ceclm_folders, reference, samples_dir):
     # CE-CLM (20-bin validator), sample6.jpg face 9: confidence exactly 0.725000024 fails the
     # strict '>' test.
     face = reference("images_ceclm_synth.json")["sample6.jpg"]["faces"][9]
     assert face["confidence"] == pytest.approx(0.725, abs=1e-6) and not face["success"]
-    det = pyfacelm.CLNFDetector("ceclm", ceclm_dirs["stock"])
+    det = pyfacelm.CLNFDetector("ceclm", ceclm_folders["stock"])
     f = det.fit(load_image("sample6.jpg"), face["bbox"])
     assert f.confidence == pytest.approx(0.725, abs=1e-6) and f.success is False
 
@@ -155,6 +84,12 @@ def test_face_result_types(clnf, reference, samples_dir):
     assert f.eye_landmarks.shape == (56, 2) and f.eye_landmarks.dtype == np.float32
     assert f.params_global.shape == (6,) and f.params_global.dtype == np.float64
     assert f.params_local.shape == (34,) and f.pose.shape == (6,) and f.box.shape == (4,)
+    assert f.landmark_likelihoods.shape == (68,) and f.landmark_likelihoods.dtype == np.float32
+    # The model likelihood is the mean log of the per-landmark ones (all visible here).
+    mean_log = np.log(f.landmark_likelihoods.astype(np.float64) + 1e-8).mean()
+    assert f.model_likelihood == pytest.approx(mean_log, rel=1e-5)
+    np.testing.assert_allclose(f.landmark_likelihoods, face["landmark_likelihoods"], rtol=0.05)
+    assert f.detection_success is True
     assert (
         isinstance(f.success, bool) and isinstance(f.view, int) and isinstance(f.confidence, float)
     )
@@ -162,6 +97,7 @@ def test_face_result_types(clnf, reference, samples_dir):
         f.landmarks[0, 0] = 1  # results are read-only
     d = f.to_dict()
     assert len(d["landmarks"]) == 68 and d["success"] is True
+    assert len(d["landmark_likelihoods"]) == 68 and d["detection_success"] is True
     assert "success=True" in repr(f) and "confidence=0.983" in repr(f)
     np.testing.assert_allclose(f.landmarks_3d, face["landmarks_3d"], atol=1.5)
 

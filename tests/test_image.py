@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import missing
 
 import pyfacelm
 from pyfacelm import _clnf
@@ -92,7 +93,7 @@ def test_sample_16bit_png_matches_reference_decoding(samples_dir):
     # cv2.IMREAD_UNCHANGED keeps 16 bits; our scaling must equal OpenCV's own 16->8 conversion.
     p = samples_dir / "sample3_16bit_rgb.png"
     if not p.exists():
-        pytest.skip("16-bit sample not available")
+        missing("16-bit sample not available")
     img16 = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
     assert img16.dtype == np.uint16
     as8 = (

@@ -35,6 +35,14 @@ def test_errors_are_standard_exceptions():
     assert issubclass(pyfacelm.ModelFormatError, ValueError)
 
 
+def fake_model_set(root: Path, name: str = "clm") -> Path:
+    """Empty files at every path of a model set: enough for find_model_dir's checks."""
+    for rel in models.model_sets()[name]:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("")
+    return root
+
+
 def test_explicit_dir_wins(tmp_path, monkeypatch):
     (tmp_path / "main_clnf_general.txt").write_text("LandmarkDetector clnf_general.txt\n")
     monkeypatch.setenv(models.ENV_VAR, str(tmp_path / "elsewhere"))
@@ -48,32 +56,56 @@ def test_explicit_dir_that_is_not_a_model_dir_is_an_error(tmp_path):
         pyfacelm.find_model_dir(tmp_path / "nope")
 
 
-def test_env_then_cache(tmp_path, monkeypatch):
-    env_dir, cache = tmp_path / "env", tmp_path / "xdg"
-    env_dir.mkdir()
-    (env_dir / "main_clm_general.txt").write_text("LandmarkDetector clm_general.txt\n")
-    monkeypatch.setenv(models.ENV_VAR, str(env_dir))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+@pytest.fixture()
+def user_cache(tmp_path, monkeypatch):
+    """A complete (fake) model folder in the user cache, and PYFACELM_MODEL_DIR unset."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert pyfacelm.find_model_dir() == env_dir.resolve()
-    # An unusable env var falls through to the cache folder...
-    monkeypatch.setenv(models.ENV_VAR, str(tmp_path / "missing"))
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
+    monkeypatch.delenv(models.ENV_VAR, raising=False)
     cdir = models.cache_dir()
-    if str(cdir).startswith(str(cache)):
-        cdir.mkdir(parents=True)
-        (cdir / "main_clnf_general.txt").write_text("LandmarkDetector clnf_general.txt\n")
-        assert pyfacelm.find_model_dir() == cdir.resolve()
+    assert str(cdir).startswith(str(tmp_path))
+    return fake_model_set(cdir)
+
+
+def test_env_then_cache(tmp_path, monkeypatch, user_cache):
+    assert pyfacelm.find_model_dir() == user_cache.resolve()
+    env_dir = fake_model_set(tmp_path / "env", "clnf")
+    monkeypatch.setenv(models.ENV_VAR, str(env_dir))
+    assert pyfacelm.find_model_dir() == env_dir.resolve()
+
+
+@pytest.mark.parametrize("state", ["missing", "file", "empty", "no set complete"])
+def test_unusable_env_dir_is_an_error_not_a_fall_through(tmp_path, monkeypatch, user_cache, state):
+    env_dir = tmp_path / "env"
+    if state == "file":
+        env_dir.write_text("")
+    elif state == "empty":
+        env_dir.mkdir()
+    elif state == "no set complete":
+        fake_model_set(env_dir, "clnf")
+        (env_dir / "patch_experts" / "ccnf_patches_0.25_general.txt").unlink()
+    monkeypatch.setenv(models.ENV_VAR, str(env_dir))
+    with pytest.raises(pyfacelm.ModelNotFoundError) as e:
+        pyfacelm.find_model_dir()
+    msg = str(e.value)
+    assert models.ENV_VAR in msg and str(env_dir) in msg and "not used" in msg
+    if state == "no set complete":
+        assert "incomplete" in msg and "ccnf_patches_0.25_general.txt" in msg
+    # The same error reaches a detector that relies on the environment variable.
+    with pytest.raises(pyfacelm.ModelNotFoundError, match=models.ENV_VAR):
+        pyfacelm.CLNFDetector("clm")
 
 
 def test_not_found_message_says_where_and_how(tmp_path, monkeypatch):
-    monkeypatch.setenv(models.ENV_VAR, str(tmp_path / "missing"))
+    monkeypatch.delenv(models.ENV_VAR, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
     with pytest.raises(pyfacelm.ModelNotFoundError) as e:
         pyfacelm.find_model_dir()
     msg = str(e.value)
-    assert "missing" in msg and str(models.cache_dir()) in msg
+    assert "not set" in msg and str(models.cache_dir()) in msg
     assert models.ENV_VAR in msg and "licence" in msg
 
 

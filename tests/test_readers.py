@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, fuzz_cases, make_synthetic_pdm
+from conftest import SHARED, fuzz_cases, make_synthetic_pdm, missing
 
 import pyfacelm
 from pyfacelm import _clnf
@@ -124,7 +124,7 @@ def test_known_structure(model_dir):
 def test_synthetic_cen_files_parse():
     files = synthetic_cen_files()
     if not files:
-        pytest.skip("synthetic CEN files not available")
+        missing("synthetic CEN files not available")
     for p in files:
         s = _clnf._load_model_file(str(p), "cen")
         assert s["n_views"] == 7 and s["mirror_views"] == [0, 6, 5, 4, 3, 2, 1]

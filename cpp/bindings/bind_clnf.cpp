@@ -4,6 +4,7 @@
 
 #include "common.hpp"
 #include "fitting/face_result.hpp"
+#include "detection/cnn.hpp"
 
 namespace pyfacelm::py_bindings {
 
@@ -32,7 +33,14 @@ void bind_clnf(py::module_& m) {
       .def_property_readonly("has_early_termination", &CLNF::has_early_termination)
       .def_property_readonly(
           "default_parameters", [](const CLNF& c) { return params_dict(c.default_parameters()); },
-          "OpenFace's command-line defaults for this model (SPEC §10.3), as FitParameters fields.")
+          "OpenFace's command-line defaults for this model, as FitParameters fields.")
+      .def_property_readonly(
+          "simd",
+          [](const CLNF& c) -> py::object {
+            if (!c.validator()) return py::none();
+            return py::str(gemm_kernel_name(c.validator()->gemm_kernel()));
+          },
+          "The validator CNN's convolution kernel chosen at load: 'avx2', 'baseline' (None: no validator).")
       .def(
           "fit",
           [](const CLNF& model, const py::handle& image, const py::object& box, const std::string& color,

@@ -50,6 +50,11 @@ void bind_face_result(py::module_& m) {
       .def_readonly("success", &FaceResult::success)
       .def_readonly("detection_success", &FaceResult::detection_success)
       .def_readonly("model_likelihood", &FaceResult::model_likelihood)
+      .def_property_readonly("landmark_likelihoods",
+                             [](const FaceResult& r) {
+                               return float_array(Eigen::Map<const Eigen::VectorXf>(
+                                   r.landmark_likelihoods.data(), static_cast<Eigen::Index>(r.landmark_likelihoods.size())));
+                             })
       .def_readonly("view", &FaceResult::view)
       .def_property_readonly("box", [](const FaceResult& r) { return vector_array(r.box); })
       .def_property_readonly("parts",

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "common.hpp"
+#include "detection/cnn.hpp"
 #include "detection/mtcnn.hpp"
 
 namespace pyfacelm::py_bindings {
@@ -13,11 +14,15 @@ void bind_mtcnn(py::module_& m) {
              return MTCNN::load(path);
            }),
            py::arg("detector_file"))
+      .def_property_readonly(
+          "simd", [](const MTCNN& det) { return gemm_kernel_name(det.gemm_kernel()); },
+          "The convolution kernel chosen when the detector loaded: 'avx2' or 'baseline'.")
       .def(
           "detect",
           [](const MTCNN& det, const py::handle& image, const std::string& color, double min_face) {
-            if (!std::isfinite(min_face) || min_face < 1)
-              throw py::value_error("min_face must be a finite number of pixels >= 1");
+            if (!std::isfinite(min_face) || min_face < 12)
+              throw py::value_error("min_face must be a finite number of pixels >= 12 (the detector's smallest "
+                                    "window; a smaller value would enlarge the image), got " + std::to_string(min_face));
             ImageArg img = image_from_python(image, color);
             MTCNNSettings s;
             s.min_face = min_face;

@@ -1,8 +1,9 @@
-// pyfacelm._clnf: the compiled core. Glue only; algorithms live in cpp/src.
+// pyfacelm._clnf: the compiled core. Glue only; algorithms live in the stages of cpp/.
 #include <cstring>
 
 #include "common.hpp"
 #include "common/errors.hpp"
+#include "detection/cnn.hpp"
 
 namespace py = pybind11;
 
@@ -50,4 +51,7 @@ PYBIND11_MODULE(_clnf, m) {
   pyfacelm::py_bindings::bind_mtcnn(m);
   pyfacelm::py_bindings::bind_tracker(m);
   pyfacelm::py_bindings::bind_au(m);
+  m.def(
+      "simd_kernel", [] { return pyfacelm::gemm_kernel_name(pyfacelm::select_gemm_kernel()); },
+      "The CNN convolution kernel a model loaded now would use ('avx2' or 'baseline'); reads PYFACELM_SIMD.");
 }

@@ -6,7 +6,9 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <string>
 
 #include "common/errors.hpp"
 #include "detection/detail/simd.hpp"
@@ -21,7 +23,7 @@ constexpr std::size_t kIm2colFloats = std::size_t{1} << 19;
 
 using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-Tensor conv(const CNNLayer& L, const Tensor& in) {
+Tensor conv(const CNNLayer& L, const Tensor& in, GemmKernel kernel) {
   if (in.c != L.n_in) throw InvalidArgument("convolution input has the wrong number of maps");
   const int oh = in.h - L.kh + 1, ow = in.w - L.kw + 1;
   if (oh < 1 || ow < 1) throw InvalidArgument("image too small for the network");
@@ -52,7 +54,7 @@ Tensor conv(const CNNLayer& L, const Tensor& in) {
     const bool whole = n_blk == n_pos;
     if (!whole) block_out.resize(L.n_out, n_blk);
     float* dst = whole ? out.data.data() : block_out.data();
-    if (simd::has_avx2_fma()) {
+    if (kernel == GemmKernel::AVX2) {
       simd::gemm_avx2(L.n_out, n_blk, d, L.conv_matrix.data(), cols.data(), dst);
     } else {
       Eigen::Map<RowMajorF>(dst, L.n_out, n_blk).noalias() = L.conv_matrix * cols;  // map-major output
@@ -111,10 +113,26 @@ Tensor fully_connected(const CNNLayer& L, const Tensor& in) {
 
 }  // namespace
 
+GemmKernel select_gemm_kernel() {
+  const char* env = std::getenv("PYFACELM_SIMD");
+  const std::string want = env == nullptr ? "" : env;
+  if (want == "baseline") return GemmKernel::Baseline;
+  if (want == "avx2") {
+    if (!simd::has_avx2_fma())
+      throw InvalidArgument("PYFACELM_SIMD=avx2, but this CPU (or this build) has no AVX2 + FMA kernel");
+    return GemmKernel::AVX2;
+  }
+  if (!want.empty() && want != "auto")
+    throw InvalidArgument("PYFACELM_SIMD must be 'baseline', 'avx2' or 'auto', got '" + want + "'");
+  return simd::has_avx2_fma() ? GemmKernel::AVX2 : GemmKernel::Baseline;
+}
+
+const char* gemm_kernel_name(GemmKernel k) { return k == GemmKernel::AVX2 ? "avx2" : "baseline"; }
+
 Tensor cnn_forward(const CNN& cnn, Tensor x) {
   for (const auto& L : cnn.layers) {
     switch (L.kind) {
-      case CNNLayer::Kind::Conv: x = conv(L, x); break;
+      case CNNLayer::Kind::Conv: x = conv(L, x, cnn.gemm); break;
       case CNNLayer::Kind::MaxPool: x = max_pool(L, x); break;
       case CNNLayer::Kind::FullyConnected: x = fully_connected(L, x); break;
       case CNNLayer::Kind::ReLU:

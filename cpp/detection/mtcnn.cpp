@@ -6,6 +6,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "common/errors.hpp"
 #include "detection/cnn.hpp"
 #include "image/image_ops.hpp"
 
@@ -189,14 +190,20 @@ std::vector<Candidate> refine(const CNN& net, const RgbSource& img, const std::v
 }  // namespace
 
 MTCNN MTCNN::load(const std::string& detector_file) {
+  const GemmKernel kernel = select_gemm_kernel();
   MTCNN m;
   m.nets_ = read_mtcnn(detector_file);
+  m.nets_.pnet.gemm = m.nets_.rnet.gemm = m.nets_.onet.gemm = kernel;
   return m;
 }
 
 std::vector<FaceBox> MTCNN::detect(const ImageView& image, const MTCNNSettings& s) const {
+  // Below 12 px (the PNet window) the pyramid would start by enlarging the image; refuse
+  // before allocating anything.
+  if (!(s.min_face >= 12) || !std::isfinite(s.min_face))
+    throw InvalidArgument("MTCNN min_face must be a finite number of pixels >= 12, got " + std::to_string(s.min_face));
   std::vector<FaceBox> result;
-  if (image.empty() || !(s.min_face > 0)) return result;
+  if (image.empty()) return result;
   const RgbSource img(image);
   const int H = img.rows, W = img.cols;
 

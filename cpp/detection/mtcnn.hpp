@@ -24,8 +24,9 @@ class MTCNN {
  public:
   static MTCNN load(const std::string& detector_file);  // MTCNN_detector.txt
   // All faces in OpenFace's order (descending ONet score). Gray views are used as
-  // if converted to RGB (three equal channels).
+  // if converted to RGB (three equal channels). Throws InvalidArgument if min_face < 12.
   std::vector<FaceBox> detect(const ImageView& image, const MTCNNSettings& s = {}) const;
+  GemmKernel gemm_kernel() const { return nets_.pnet.gemm; }
 
  private:
   MTCNNFiles nets_;

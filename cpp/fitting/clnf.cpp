@@ -72,8 +72,8 @@ CLNF CLNF::load(const std::string& main_file, const std::vector<std::vector<int>
   m.path_ = main_file;
   // §10.2: the model file's stem selects CE-CLM's sigma x1.5 and reg x0.9.
   const std::string stem = std::filesystem::path(main_file).stem().string();
-  m.ceclm_ = stem == "main_ceclm_general";
-  m.defaults_ = openface_parameters(m.ceclm_, false);
+  const bool ceclm = stem == "main_ceclm_general";
+  m.defaults_ = openface_parameters(ceclm, false);
   std::vector<std::vector<int>> windows = {m.defaults_.window_sizes_init, m.defaults_.window_sizes_small};
   for (const auto& set : window_sets) {
     DetectionParameters check;
@@ -226,7 +226,6 @@ FaceFit CLNF::fit_image_early_term(const GrayImage& gray, const Eigen::Vector4d&
     std::size_t h;
   };
   std::vector<Record> records;
-  FaceFit last;
   for (std::size_t h = 0; h < hyps.size(); ++h) {
     FaceFit f = initial_state(box, hyps[h]);
     detect_landmarks(gray, w_first, first, f);

@@ -45,7 +45,7 @@ class CLNF {
   const std::vector<PartModel>& parts() const { return parts_; }
   bool has_validator() const { return validator_.has_value(); }
   bool has_early_termination() const { return early_termination_.has_value(); }
-  bool is_ceclm() const { return ceclm_; }
+  const std::optional<Validator>& validator() const { return validator_; }
   // Defaults of the command-line constructor for this model (SPEC §10.2-10.3).
   const DetectionParameters& default_parameters() const { return defaults_; }
   // Index of a named part, -1 if absent.
@@ -70,7 +70,6 @@ class CLNF {
   std::vector<PartModel> parts_;
   std::optional<Validator> validator_;
   std::optional<EarlyTermination> early_termination_;
-  bool ceclm_ = false;
   DetectionParameters defaults_;
 };
 

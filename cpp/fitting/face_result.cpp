@@ -66,6 +66,7 @@ FaceResult face_result(const CLNF& model, const FaceFit& f, const Intrinsics& K,
   r.success = success;
   r.detection_success = f.detection_success;
   r.model_likelihood = static_cast<double>(f.main.model_likelihood);
+  r.landmark_likelihoods = f.main.landmark_likelihoods;
   r.view = f.main.view_used;
   r.box = box;
   for (std::size_t k = 0; k < f.parts.size() && k < model.parts().size(); ++k) {

@@ -39,6 +39,7 @@ struct FaceResult {
   bool success = false;                         // what the detection call returned
   bool detection_success = false;               // confidence above the validation boundary
   double model_likelihood = 0;
+  std::vector<float> landmark_likelihoods;     // per landmark, main model (last non-rigid step)
   int view = 0;
   Eigen::Vector4d box = Eigen::Vector4d::Zero(); // (x, y, w, h)
   std::vector<PartResult> parts;                // hierarchical part models, in file order

@@ -12,8 +12,10 @@
 namespace pyfacelm {
 
 Validator Validator::load(const std::string& path) {
+  const GemmKernel kernel = select_gemm_kernel();
   Validator v;
   v.file_ = read_validator(path);
+  for (auto& view : v.file_.views) view.cnn.gemm = kernel;
   return v;
 }
 

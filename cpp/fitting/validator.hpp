@@ -17,6 +17,7 @@ class Validator {
   // face with rotation (rx, ry, rz); 0 when the landmarks span no area.
   double check(const Eigen::Vector3f& rotation, const GrayImage& image, const Eigen::VectorXf& landmarks) const;
   int n_views() const { return static_cast<int>(file_.views.size()); }
+  GemmKernel gemm_kernel() const { return file_.views.empty() ? GemmKernel::Baseline : file_.views[0].cnn.gemm; }
 
  private:
   ValidatorFile file_;

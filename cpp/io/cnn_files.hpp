@@ -27,8 +27,12 @@ struct CNNLayer {
   Eigen::VectorXf slopes;
 };
 
+// The matrix-product kernel of the convolutions, fixed when a model loads (cnn.hpp).
+enum class GemmKernel { Baseline, AVX2 };
+
 struct CNN {
   std::vector<CNNLayer> layers;
+  GemmKernel gemm = GemmKernel::Baseline;
 };
 
 struct PiecewiseAffineWarp {

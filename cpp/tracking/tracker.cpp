@@ -129,8 +129,6 @@ std::vector<TrackedResult> Tracker::update(const ImageView& frame, const GrayIma
       if (denom <= 0 && inter > 0) used[d] = 1;
     }
   }
-  DetectionParameters P = params_;
-  P.reinit_video_every = -1;
   // Deactivate faces lost for more than 4 frames.
   for (auto& t : faces_)
     if (t.active && t.failures_in_a_row > 4) t = TrackedFace{};

@@ -12,6 +12,7 @@ from .action_units import ActionUnits, AUAnalyser, AUFeatures, AUSequence
 from .detector import MODELS, CLNFDetector
 from .errors import ModelFormatError, ModelNotFoundError
 from .face import Face
+from .kernels import simd
 from .models import find_model_dir, verify
 from .parameters import FitParameters
 from .tracking import Tracker
@@ -35,6 +36,7 @@ __all__ = [
     "__version__",
     "find_model_dir",
     "iter_video",
+    "simd",
     "to_gray",
     "verify",
 ]

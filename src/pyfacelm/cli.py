@@ -69,6 +69,13 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _min_face(text: str) -> float:
+    v = _positive_float(text)
+    if v < 12:  # MTCNN's smallest window: a smaller face would need the image enlarged
+        raise argparse.ArgumentTypeError(f"must be at least 12 pixels, got {text}")
+    return v
+
+
 def _non_negative_int(text: str) -> int:
     try:
         v = int(text)
@@ -404,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--draw", metavar="DIR", default=None, help="write annotated PNGs into DIR")
     p.add_argument(
         "--min-face",
-        type=_positive_float,
+        type=_min_face,
         default=60,
         help="smallest face to detect, pixels (60)",
     )

@@ -38,7 +38,14 @@ class Face:
         pose: (6,) float64 head pose ``[Tx, Ty, Tz, Rx, Ry, Rz]`` (mm, radians) in the camera frame.
         confidence: the validator's certainty in [0, 1] (quantised; OpenFace's ``confidence``).
         success: whether the fit is trusted (OpenFace's ``success``: confidence > 0.725).
+        detection_success: the model's own flag after the fit (OpenFace's
+            ``detection_success``). It equals ``success`` except where OpenFace returns another
+            hypothesis's verdict (CE-CLM multi-view when no hypothesis terminates early) or
+            keeps a failed flag while tracking.
         model_likelihood: the fit's likelihood under the patch experts (higher is better).
+        landmark_likelihoods: (n_landmarks,) float32, each landmark's likelihood at the last
+            step of the main model (OpenFace's ``landmark_likelihoods``; -1e8 for landmarks
+            hidden in the view used). ``model_likelihood`` is the mean of their logarithms.
         box: (4,) float64 ``(x, y, w, h)`` the fit started from.
         view: index of the patch-expert view (head orientation bucket) used.
         face_id: identifier of a tracked face (video), None for single images.
@@ -63,7 +70,9 @@ class Face:
     pose: npt.NDArray[np.float64]
     confidence: float
     success: bool
+    detection_success: bool
     model_likelihood: float
+    landmark_likelihoods: npt.NDArray[np.float32]
     box: npt.NDArray[np.float64]
     view: int
     face_id: int | None = field(default=None)
@@ -85,7 +94,9 @@ class Face:
             pose=_frozen(r.pose, np.float64),
             confidence=float(r.confidence),
             success=bool(r.success),
+            detection_success=bool(r.detection_success),
             model_likelihood=float(r.model_likelihood),
+            landmark_likelihoods=_frozen(r.landmark_likelihoods, np.float32),
             box=_frozen(r.box, np.float64),
             view=int(r.view),
             face_id=r.face_id,

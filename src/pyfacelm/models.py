@@ -4,7 +4,9 @@ The model files are OpenFace's (academic, non-commercial licence; they may not b
 redistributed), so pyfacelm never ships them. They are looked for, in order, in:
 
 1. the ``model_dir`` argument,
-2. the ``PYFACELM_MODEL_DIR`` environment variable,
+2. the ``PYFACELM_MODEL_DIR`` environment variable (when it is set, it must name a folder that
+   holds at least one complete model set: a missing or incomplete folder is an error, never
+   silently replaced by the cache folder),
 3. the user cache folder (``~/.cache/pyfacelm/openface-2.2/model`` on Linux,
    ``~/Library/Caches/pyfacelm/openface-2.2/model`` on macOS,
    ``%LOCALAPPDATA%\\pyfacelm\\Cache\\openface-2.2\\model`` on Windows).
@@ -89,6 +91,26 @@ def _looks_like_model_dir(path: Path) -> str | None:
     return None
 
 
+# The model sets of a landmark detector (the others are shared pieces: mtcnn, eyes, ...).
+_MAIN_SETS = ("clnf", "clm", "ceclm", "clnf_wild", "clm_wild")
+
+
+def _incomplete(path: Path) -> str | None:
+    """None if `path` holds every file of at least one detector's model set, else what the
+    closest set misses (file presence only; :func:`verify` checks sizes and hashes)."""
+    sets = model_sets()
+    missing = {
+        name: [rel for rel in sets[name] if not (path / rel).is_file()]
+        for name in _MAIN_SETS
+        if name in sets
+    }
+    if not missing or any(not m for m in missing.values()):
+        return None
+    name, files = min(missing.items(), key=lambda kv: len(kv[1]))
+    shown = ", ".join(files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
+    return f"is incomplete: no model set is complete ({name!r} misses {shown})"
+
+
 @dataclass(frozen=True)
 class ModelSearch:
     """Where :func:`search_model_dir` looked, and the model folder it found (or None)."""
@@ -127,10 +149,12 @@ def search_model_dir(model_dir: str | os.PathLike[str] | None = None) -> ModelSe
     env = os.environ.get(ENV_VAR)
     if env:
         p = Path(env).expanduser()
-        why = _looks_like_model_dir(p)
+        why = _looks_like_model_dir(p) or _incomplete(p)
         if why is None:
             return ModelSearch(p.resolve(), ())
-        tried.append(f"${ENV_VAR}={str(p)!r} ({why})")
+        # Never a silent fall-through to the cache while the variable names a folder.
+        tried.append(f"${ENV_VAR}={str(p)!r} ({why}; the cache folder is not used while it is set)")
+        return ModelSearch(None, tuple(tried))
     else:
         tried.append(f"${ENV_VAR} (not set)")
     c = cache_dir()
@@ -146,11 +170,13 @@ def find_model_dir(model_dir: str | os.PathLike[str] | None = None) -> Path:
 
     Looks at ``model_dir``, then ``$PYFACELM_MODEL_DIR``, then :func:`cache_dir`, and returns the
     first folder that contains a ``main_*.txt`` file. An explicit ``model_dir`` that is not a
-    model folder is an error (it is not silently replaced by another folder).
+    model folder is an error, and so is a ``$PYFACELM_MODEL_DIR`` that is missing, not a model
+    folder, or holds no complete model set: neither is silently replaced by another folder.
 
     Raises:
-        ModelNotFoundError: no model folder was found; the message lists where pyfacelm looked
-            and how to get the models (``pyfacelm models download`` or ``... import``).
+        ModelNotFoundError: no model folder was found, or the one named by ``model_dir`` or
+            ``$PYFACELM_MODEL_DIR`` is unusable; the message says where pyfacelm looked and how
+            to get the models.
     """
     search = search_model_dir(model_dir)
     if search.found is not None:

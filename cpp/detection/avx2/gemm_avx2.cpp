@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <cstddef>
+#include <new>
 
 #include "detection/detail/simd.hpp"
 
@@ -64,6 +65,7 @@ void gemm_avx2(int m, int n, int k, const float* A, const float* B, float* C) {
   // Columns in panels of 16 (the last one zero-padded), copied contiguously so that the
   // inner loop streams them from L1 whatever the row length of B.
   float* panel = static_cast<float*>(_mm_malloc(sizeof(float) * 16 * static_cast<std::size_t>(k > 0 ? k : 1), 32));
+  if (panel == nullptr) throw std::bad_alloc();  // nothing allocated yet; the caller's Tensor is untouched
   float tail[4][16];
   for (int j = 0; j < n; j += 16) {
     const int w = n - j < 16 ? n - j : 16;
