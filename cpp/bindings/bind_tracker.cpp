@@ -2,6 +2,7 @@
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <cmath>
 #include <mutex>
 
 #include "face_output.hpp"
@@ -59,11 +60,8 @@ void bind_tracker(py::module_& m) {
             py::list faces;
             for (std::size_t i = 0; i < res.size(); ++i) {
               const auto& f = *res[i].face;
-              const int n = model.main().n_points();
-              const auto& L = f.fit.main.landmarks;
-              const double x0 = L.head(n).minCoeff(), y0 = L.tail(n).minCoeff();
-              const Eigen::Vector4d box(x0, y0, L.head(n).maxCoeff() - x0, L.tail(n).maxCoeff() - y0);
-              py::dict d = face_dict(model, f.fit, outs[i], box, res[i].success);
+              py::dict d = face_dict(model, f.fit, outs[i], f.start_box, res[i].success);
+              d["detection_score"] = std::isnan(f.detection_score) ? py::object(py::none()) : py::float_(f.detection_score);
               d["face_id"] = f.id;
               d["tracking_initialised"] = f.tracking_initialised;
               d["failures_in_a_row"] = f.failures_in_a_row;

@@ -31,16 +31,19 @@ std::vector<FaceBox> Tracker::detect(const ImageView& frame) const {
 
 // §9.2. `box` (multi-face driver) re-initialises the face from a detection first.
 bool Tracker::track_single(const ImageView& frame, const GrayImage& gray, TrackedFace& f,
-                           const std::optional<Eigen::Vector4d>& box, int reinit_every) {
+                           const std::optional<Eigen::Vector4d>& box, int reinit_every, double box_score) {
   const LandmarkModel& main = model_->main();
   if (box) {
     f.fit.main.p = Eigen::VectorXf::Zero(main.pdm().n_modes());
     f.fit.main.g = main.pdm().params_from_box(*box, f.fit.main.p, Vec3<float>::Zero());
     f.tracking_initialised = true;
+    f.start_box = *box;
+    f.detection_score = box_score;
   }
   const bool initial = !f.tracking_initialised;
   if (f.tracking_initialised) {
     event_.tracking_step = true;
+    if (!box) f.start_box = main.pdm().bounding_box(f.fit.main.g, f.fit.main.p).cast<double>();
     const auto& windows = f.fit.detection_success ? params_.window_sizes_small : params_.window_sizes_init;
     const bool ok = model_->detect_landmarks(gray, windows, params_, f.fit);
     f.failures_in_a_row = ok ? -1 : f.failures_in_a_row + 1;
@@ -73,6 +76,8 @@ bool Tracker::track_single(const ImageView& frame, const GrayImage& gray, Tracke
         return false;
       }
       f.fit = std::move(fitted);
+      f.start_box = b;
+      f.detection_score = boxes[best].score;
       f.failures_in_a_row = -1;
       return true;  // even when the validator rejected the first detection (SPEC §9.2)
     }
@@ -141,7 +146,7 @@ std::vector<TrackedResult> Tracker::update(const ImageView& frame, const GrayIma
       t.active = true;
       t.id = next_id_++;
       const Eigen::Vector4d b(detections[d].x, detections[d].y, detections[d].w, detections[d].h);
-      const bool ok = track_single(frame, gray, t, b, -1);
+      const bool ok = track_single(frame, gray, t, b, -1, detections[d].score);
       return std::optional<bool>(ok);
     }
     return std::optional<bool>();

@@ -1,5 +1,6 @@
 """Type stubs for the compiled core pyfacelm._clnf."""
 
+import os
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -21,7 +22,9 @@ def read_model_description(path: str) -> dict[str, Any]: ...
 def _load_model_file(path: str, kind: str, n_views: int = 7) -> dict[str, Any]: ...
 
 class PDM:
-    def __init__(self, path: str, dtype: Literal["float32", "float64"] = "float32") -> None: ...
+    def __init__(
+        self, path: str | bytes | os.PathLike[str], dtype: Literal["float32", "float64"] = "float32"
+    ) -> None: ...
     @property
     def n_points(self) -> int: ...
     @property
@@ -78,7 +81,7 @@ class CLNFModel:
     def fit(
         self,
         image: npt.NDArray[Any],
-        box: Sequence[float],
+        box: Sequence[float] | npt.NDArray[np.float64],
         color: Color = "bgr",
         intrinsics: Sequence[float] | None = None,
         multi_view: bool = False,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .errors import ModelFormatError, ModelNotFoundError
+from .models import model_sets
 
 if TYPE_CHECKING:
     from .detector import CLNFDetector
@@ -101,11 +102,9 @@ def cmd_video(args: argparse.Namespace) -> int:
         raise UserError(str(e)) from e
     except OSError as e:
         raise UserError(str(e)) from e
-    if args.max_faces is not None and args.max_faces < 0:
-        raise UserError("--max-faces must be >= 0 (0 = no limit)")
     det = _detector(args)
-    max_faces = None if args.max_faces == 0 else (args.max_faces or 1)
-    tracker = det.tracker(max_faces=max_faces)
+    max_faces = args.max_faces
+    tracker = det.tracker(max_faces=max_faces, fps=source.fps if source.fps > 0 else None)
     out, close = _open_output(args.output)
     writer_video = None
     show_progress = sys.stderr.isatty() and not args.quiet
@@ -154,7 +153,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         try:
             root = download_models(
                 args.set or ["clnf"],
-                args.dir,
+                args.model_dir,
                 accept_license=args.accept_license,
                 mirrors=args.mirror or (),
             )
@@ -166,7 +165,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         if not args.path:
             raise UserError("models import needs the path of an OpenFace checkout or model folder")
         try:
-            root, copied, rejected = import_models(args.path, args.dir)
+            root, copied, rejected = import_models(args.path, args.model_dir)
         except FileNotFoundError as e:
             raise UserError(str(e)) from e
         print(f"copied {len(copied)} file(s) into {root}")
@@ -174,7 +173,7 @@ def cmd_models(args: argparse.Namespace) -> int:
             print(f"  not copied (does not match OpenFace 2.2's SHA-256): {p}")
         print(verify(root, check_hash=False))
         return 0
-    root = find_model_dir(args.dir or args.model_dir)
+    root = find_model_dir(args.model_dir)
     if args.action == "where":
         report = verify(root, check_hash=False)
         print(root)
@@ -185,6 +184,21 @@ def cmd_models(args: argparse.Namespace) -> int:
     print(report)
     bad = report.problems
     return 1 if bad else 0
+
+
+def _max_faces(text: str) -> int | None:
+    """``--max-faces``: a positive number, or 'all' for no limit (the API's ``None``)."""
+    if text.strip().lower() in ("all", "none"):
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of faces or 'all' (no limit), got {text!r}"
+        )
+    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -222,9 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--draw", metavar="OUT.mp4", default=None, help="write an annotated MP4")
     p.add_argument(
         "--max-faces",
-        type=int,
-        default=None,
-        help="faces to track: 1 (default), N, or 0 for no limit",
+        type=_max_faces,
+        default=1,
+        metavar="N|all",
+        help="faces to track: 1 (default), N, or 'all' for no limit (the API's max_faces=None)",
     )
     model_args(p)
     p.set_defaults(func=cmd_video)
@@ -235,11 +250,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--set",
         action="append",
-        choices=["clnf", "clnf_wild", "clm", "clm_wild", "ceclm", "mtcnn", "all"],
+        choices=[*model_sets(), "all"],
         help="download: model set(s) to get (default clnf); repeatable",
     )
     p.add_argument(
-        "--dir", default=None, help="model folder to use or fill (default: the user cache folder)"
+        "--model-dir",
+        "--dir",
+        dest="model_dir",
+        default=None,
+        help="model folder to use or fill (default: the user cache folder); --dir is an alias",
     )
     p.add_argument(
         "--accept-license",
@@ -251,7 +270,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="download: base URL of a copy of the model folder, tried first",
     )
-    p.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_models)
     return ap
 

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .boxes import landmark_box
+
 __all__ = ["Face"]
 
 
@@ -33,9 +35,17 @@ class Face:
         confidence: the validator's certainty in [0, 1] (quantised; OpenFace's ``confidence``).
         success: whether the fit is trusted (OpenFace's ``success``: confidence > 0.725).
         model_likelihood: the fit's likelihood under the patch experts (higher is better).
-        box: (4,) float64 ``(x, y, w, h)`` the fit started from.
+        box: (4,) float64 ``(x, y, w, h)``: the box the fit started from, in OpenFace's
+            landmark-box convention: the given box after its ``box_kind`` conversion
+            (:meth:`CLNFDetector.fit`), the detection box (:meth:`CLNFDetector.detect`, and a
+            tracker's frames that (re)detected the face), or the box of the previous frame's
+            shape (a tracker's tracking steps).
+        landmark_box: (4,) float64 ``(x, y, w, h)``: the tight box of the fitted ``landmarks``.
         view: index of the patch-expert view (head orientation bucket) used.
         face_id: identifier of a tracked face (video), None for single images.
+        detection_score: the face detector's score (MTCNN's ONet probability) of the detection
+            the fit started from (for a tracked face: the detection that last (re)started it);
+            None when the box was given by the caller.
     """
 
     landmarks: npt.NDArray[np.float32]
@@ -48,12 +58,15 @@ class Face:
     success: bool
     model_likelihood: float
     box: npt.NDArray[np.float64]
+    landmark_box: npt.NDArray[np.float64]
     view: int
     face_id: int | None = field(default=None)
+    detection_score: float | None = field(default=None)
 
     @classmethod
     def _from_core(cls, d: dict[str, Any], face_id: int | None = None) -> Face:
         eyes = d.get("eye_landmarks")
+        score = d.get("detection_score")
         return cls(
             landmarks=_frozen(d["landmarks"], np.float32),
             landmarks_3d=_frozen(d["landmarks_3d"], np.float32),
@@ -65,8 +78,10 @@ class Face:
             success=bool(d["success"]),
             model_likelihood=float(d["model_likelihood"]),
             box=_frozen(d["box"], np.float64),
+            landmark_box=_frozen(landmark_box(d["landmarks"]), np.float64),
             view=int(d["view"]),
             face_id=face_id,
+            detection_score=None if score is None else float(score),
         )
 
     def to_dict(self) -> dict[str, Any]:
