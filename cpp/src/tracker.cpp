@@ -118,7 +118,12 @@ std::vector<TrackedResult> Tracker::update(const ImageView& frame, const GrayIma
     event_.face_found = !detections.empty();
   }
   std::vector<char> used(detections.size(), 0);
-  for (const auto& t : faces_) {
+  // A face whose last fit failed restarts from the detection that overlaps it most, keeping
+  // its id (OpenFace drops such a detection and, a few failures later, the face).
+  std::vector<int> restart(faces_.size(), -1);
+  std::vector<double> restart_overlap(faces_.size(), 0.0);
+  for (std::size_t k = 0; k < faces_.size(); ++k) {
+    const TrackedFace& t = faces_[k];
     if (!t.active) continue;
     const int n = model_->main().n_points();
     const auto& L = t.fit.main.landmarks;
@@ -129,15 +134,23 @@ std::vector<TrackedResult> Tracker::update(const ImageView& frame, const GrayIma
       const double iw = std::min(x1, D.x + D.w) - std::max(x0, D.x), ih = std::min(y1, D.y + D.h) - std::max(y0, D.y);
       const double inter = (iw > 0 && ih > 0) ? iw * ih : 0;
       const double denom = area_b + D.w * D.h - 2 * inter;
-      if (denom > 0 && inter / denom > 0.5) used[d] = 1;
-      if (denom <= 0 && inter > 0) used[d] = 1;
+      const bool overlaps = (denom > 0 && inter / denom > 0.5) || (denom <= 0 && inter > 0);
+      if (overlaps) used[d] = 1;
+      const double overlap = denom > 0 ? inter / denom : 1e300;
+      if (overlaps && !t.fit.detection_success && overlap > restart_overlap[k]) {
+        restart[k] = static_cast<int>(d);
+        restart_overlap[k] = overlap;
+      }
     }
   }
+  for (std::size_t k = 0; k < faces_.size(); ++k)  // one face per detection: the first claims it
+    for (std::size_t j = 0; j < k; ++j)
+      if (restart[k] >= 0 && restart[j] == restart[k]) restart[k] = -1;
   DetectionParameters P = params_;
   P.reinit_video_every = -1;
   // Deactivate faces lost for more than 4 frames.
-  for (auto& t : faces_)
-    if (t.active && t.failures_in_a_row > 4) t = TrackedFace{};
+  for (std::size_t k = 0; k < faces_.size(); ++k)
+    if (faces_[k].active && faces_[k].failures_in_a_row > 4 && restart[k] < 0) faces_[k] = TrackedFace{};
   auto take_detection = [&](TrackedFace& t) {
     for (std::size_t d = 0; d < detections.size(); ++d) {
       if (used[d]) continue;
@@ -154,7 +167,10 @@ std::vector<TrackedResult> Tracker::update(const ImageView& frame, const GrayIma
   std::vector<std::pair<std::size_t, bool>> results;  // (slot, value returned for this frame)
   for (std::size_t k = 0; k < faces_.size(); ++k) {
     TrackedFace& t = faces_[k];
-    if (t.active) {
+    if (t.active && restart[k] >= 0) {
+      const FaceBox& D = detections[static_cast<std::size_t>(restart[k])];
+      results.emplace_back(k, track_single(frame, gray, t, Eigen::Vector4d(D.x, D.y, D.w, D.h), -1, D.score));
+    } else if (t.active) {
       results.emplace_back(k, track_single(frame, gray, t, std::nullopt, -1));
     } else if (auto ok = take_detection(t)) {
       results.emplace_back(k, *ok);
