@@ -37,7 +37,9 @@ class Tracker:
     search windows after a successful frame, MTCNN re-detection every second failed frame with
     the 11 rotation hypotheses). With ``max_faces > 1`` or ``None`` (no limit) it is OpenFace's
     multi-face driver (FaceLandmarkVidMulti) without its cap of 4 faces: MTCNN looks for new faces
-    every 8th frame and a face lost for more than 4 frames is dropped.
+    every 8th frame and a face lost for more than 4 frames is dropped. Unlike OpenFace, a face
+    whose fit failed in the previous frame restarts from a detection overlapping it (keeping its
+    id) instead of that detection being ignored.
 
     Face ids (``Face.face_id``): a tracked face keeps its id while it is tracked. With several
     faces, a face that is lost and found again by the detector gets its old id back when it is
@@ -46,7 +48,9 @@ class Tracker:
     in, at a box overlapping its last box by IoU >= 0.3 (its last successfully fitted landmark
     box). When several re-found faces compete for lost ids, the pairs of highest IoU are matched
     first, and an id still in use is never handed out twice. Otherwise a new face gets a new id
-    (ids count up from 0). With ``max_faces=1`` the one face always has id 0.
+    (ids count up from 0). With ``max_faces=1`` the one face always has id 0. The rule only
+    bridges losses where the face is re-found near where it was last tracked: a face that moves
+    by about its own width or more while lost (fast motion, small faces) gets a new id.
 
     Frames must keep one size; call :meth:`reset` to start a new stream. A tracker processes
     its frames one after another; different trackers may run in different threads at once.
