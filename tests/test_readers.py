@@ -22,6 +22,8 @@ def shipped_files(model_dir: Path) -> list[tuple[Path, str]]:
     out: list[tuple[Path, str]] = []
     for p in sorted(model_dir.rglob("*.txt")):
         rel = p.relative_to(model_dir).as_posix()
+        if rel.startswith("AU_predictors/"):
+            continue  # the action-unit models have readers of their own
         if "pdms/" in rel:
             out.append((p, "pdm"))
         elif p.name.startswith("main_"):

@@ -2,7 +2,8 @@
 // scratch per call, so one model serves many threads.
 #include <pybind11/stl.h>
 
-#include "face_output.hpp"
+#include "common.hpp"
+#include "fitting/face_result.hpp"
 
 namespace pyfacelm::py_bindings {
 
@@ -32,15 +33,10 @@ void bind_clnf(py::module_& m) {
             const Intrinsics K = intrinsics_arg(intrinsics, img.view.cols, img.view.rows);
             DetectionParameters P = model.default_parameters();
             P.multi_view = multi_view;
-            FaceFit f;
-            FaceOutputs o;
-            {
-              py::gil_scoped_release release;
-              const GrayImage gray = to_gray(img.view);
-              f = model.fit_image(gray, b, P);
-              o = face_outputs(model, f, K);
-            }
-            return face_dict(model, f, o, b, f.returned_success);
+            py::gil_scoped_release release;
+            const GrayImage gray = to_gray(img.view);
+            const FaceFit f = model.fit_image(gray, b, P);
+            return face_result(model, f, K, b, f.returned_success);
           },
           py::arg("image"), py::arg("box"), py::arg("color") = "bgr", py::arg("intrinsics") = py::none(),
           py::arg("multi_view") = false)
@@ -54,14 +50,11 @@ void bind_clnf(py::module_& m) {
             FaceFit f;
             for (int i = 0; i < 6; ++i) f.main.g[i] = static_cast<float>(gv[static_cast<std::size_t>(i)]);
             f.main.p = Eigen::Map<const Eigen::VectorXd>(pv.data(), static_cast<Eigen::Index>(pv.size())).cast<float>();
-            FaceOutputs o;
-            {
-              py::gil_scoped_release release;
-              const GrayImage gray = to_gray(img.view);
-              model.detect_landmarks(gray, windows, model.default_parameters(), f);
-              o = face_outputs(model, f, Intrinsics::guess(img.view.cols, img.view.rows));
-            }
-            return face_dict(model, f, o, Eigen::Vector4d::Zero(), f.detection_success);
+            py::gil_scoped_release release;
+            const GrayImage gray = to_gray(img.view);
+            model.detect_landmarks(gray, windows, model.default_parameters(), f);
+            return face_result(model, f, Intrinsics::guess(img.view.cols, img.view.rows), Eigen::Vector4d::Zero(),
+                               f.detection_success);
           },
           py::arg("image"), py::arg("params_global"), py::arg("params_local"), py::arg("windows"),
           "Testing hook: one detection pass (SPEC §5.1) from the given parameters.");

@@ -2,10 +2,10 @@
 #include <pybind11/stl.h>
 
 #include "common.hpp"
-#include "pyfacelm/cnn_files.hpp"
-#include "pyfacelm/expert_files.hpp"
-#include "pyfacelm/model_config.hpp"
-#include "pyfacelm/pdm.hpp"
+#include "io/cnn_files.hpp"
+#include "io/expert_files.hpp"
+#include "io/model_config.hpp"
+#include "shape/pdm.hpp"
 
 namespace pyfacelm::py_bindings {
 

@@ -2,9 +2,9 @@
 #include <pybind11/stl.h>
 
 #include "common.hpp"
-#include "pyfacelm/file_readers.hpp"
-#include "pyfacelm/model_config.hpp"
-#include "pyfacelm/pdm.hpp"
+#include "io/file_readers.hpp"
+#include "io/model_config.hpp"
+#include "shape/pdm.hpp"
 
 namespace pyfacelm::py_bindings {
 

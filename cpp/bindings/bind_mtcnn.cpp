@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "common.hpp"
-#include "pyfacelm/mtcnn.hpp"
+#include "detection/mtcnn.hpp"
 
 namespace pyfacelm::py_bindings {
 

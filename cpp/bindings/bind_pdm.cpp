@@ -2,7 +2,7 @@
 #include <variant>
 
 #include "common.hpp"
-#include "pyfacelm/pdm.hpp"
+#include "shape/pdm.hpp"
 
 namespace pyfacelm::py_bindings {
 

@@ -5,8 +5,9 @@
 #include <cmath>
 #include <mutex>
 
-#include "face_output.hpp"
-#include "pyfacelm/tracker.hpp"
+#include "common.hpp"
+#include "fitting/face_result.hpp"
+#include "tracking/tracker.hpp"
 
 namespace pyfacelm::py_bindings {
 
@@ -45,27 +46,25 @@ void bind_tracker(py::module_& m) {
             ImageArg img = image_from_python(frame, color, "frame");
             const Intrinsics K = intrinsics_arg(intrinsics, img.view.cols, img.view.rows);
             const CLNF& model = t.model_ref.cast<const CLNF&>();
-            std::vector<TrackedResult> res;
-            std::vector<FaceOutputs> outs;
+            std::vector<FaceResult> faces;
             double core_seconds = 0;
             {
               py::gil_scoped_release release;
               std::lock_guard<std::mutex> lock(t.busy);
               const auto t0 = std::chrono::steady_clock::now();
               const GrayImage gray = to_gray(img.view);
-              res = t.tracker->update(img.view, gray);
-              for (const auto& r : res) outs.push_back(face_outputs(model, r.face->fit, K));
+              for (const TrackedResult& r : t.tracker->update(img.view, gray)) {
+                const TrackedFace& f = *r.face;
+                // A tracked face reports the box its fit started from (the detection, or the
+                // previous frame's shape) and the score of the detection that last started it.
+                FaceResult fr = face_result(model, f.fit, K, f.start_box, r.success);
+                if (!std::isnan(f.detection_score)) fr.detection_score = f.detection_score;
+                fr.face_id = f.id;
+                fr.tracking_initialised = f.tracking_initialised;
+                fr.failures_in_a_row = f.failures_in_a_row;
+                faces.push_back(std::move(fr));
+              }
               core_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            }
-            py::list faces;
-            for (std::size_t i = 0; i < res.size(); ++i) {
-              const auto& f = *res[i].face;
-              py::dict d = face_dict(model, f.fit, outs[i], f.start_box, res[i].success);
-              d["detection_score"] = std::isnan(f.detection_score) ? py::object(py::none()) : py::float_(f.detection_score);
-              d["face_id"] = f.id;
-              d["tracking_initialised"] = f.tracking_initialised;
-              d["failures_in_a_row"] = f.failures_in_a_row;
-              faces.append(d);
             }
             const TrackEvent& e = t.tracker->last_event();
             py::dict ev;
@@ -74,7 +73,7 @@ void bind_tracker(py::module_& m) {
             ev["face_found"] = e.face_found;
             ev["restored_previous"] = e.restored_previous;
             ev["core_seconds"] = core_seconds;
-            return py::make_tuple(faces, ev);
+            return py::make_tuple(py::cast(std::move(faces)), ev);
           },
           py::arg("frame"), py::arg("color") = "bgr", py::arg("intrinsics") = py::none());
 }

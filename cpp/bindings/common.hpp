@@ -1,4 +1,4 @@
-// Shared pieces of the _clnf bindings.
+// Shared pieces of the _clnf bindings: argument conversion and the per-class binders.
 #pragma once
 
 #include <pybind11/numpy.h>
@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "pyfacelm/image.hpp"
+#include <Eigen/Core>
+
+#include "image/image.hpp"
+#include "shape/pose.hpp"
 
 namespace pyfacelm::py_bindings {
 
@@ -27,11 +30,16 @@ ImageArg image_from_python(const py::handle& obj, const std::string& color, cons
 // 1-D float64 array of exactly `n` finite values from any array-like.
 std::vector<double> finite_vector(const py::handle& obj, py::ssize_t n, const char* name);
 
+// None -> OpenFace's guess for the image size; else four finite numbers meeting Intrinsics::checked.
+Intrinsics intrinsics_arg(const py::object& obj, int width, int height);
+// Four finite numbers (x, y, w, h) meeting checked_box for the image size.
+Eigen::Vector4d box_arg(const py::object& obj, int width, int height);
+
 void bind_image(py::module_& m);
 void bind_pdm(py::module_& m);
 void bind_model_io(py::module_& m);
 void bind_model_files(py::module_& m);
-void bind_landmark_model(py::module_& m);
+void bind_face_result(py::module_& m);
 void bind_clnf(py::module_& m);
 void bind_mtcnn(py::module_& m);
 void bind_tracker(py::module_& m);

@@ -58,22 +58,16 @@ ImageArg image_from_python(const py::handle& obj, const std::string& color, cons
     return out;
   }
   if (kind == 'u' && item == 2) {
-    // 16-bit images are narrowed as OpenFace does (SPEC §12.2): value / 256,
-    // rounded to nearest (ties to even, as OpenCV's convertTo), saturated.
-    const bool swap = dt.byteorder() == '>';
-    const auto* base = static_cast<const char*>(a.data());
-    const std::size_t n = static_cast<std::size_t>(v.rows) * v.cols * channels;
-    out.owned.resize(n);
-    std::size_t k = 0;
-    for (int r = 0; r < v.rows; ++r)
-      for (int c = 0; c < v.cols; ++c)
-        for (int ch = 0; ch < channels; ++ch) {
-          const auto* p = reinterpret_cast<const unsigned char*>(
-              base + r * a.strides(0) + c * a.strides(1) + (a.ndim() == 3 ? ch * a.strides(2) : 0));
-          unsigned val = swap ? (unsigned(p[0]) << 8 | p[1]) : (unsigned(p[1]) << 8 | p[0]);
-          double q = std::nearbyint(val / 256.0);
-          out.owned[k++] = static_cast<std::uint8_t>(q > 255 ? 255 : q);
-        }
+    ImageView16 v16;
+    v16.data = static_cast<const unsigned char*>(a.data());
+    v16.rows = v.rows;
+    v16.cols = v.cols;
+    v16.channels = channels;
+    v16.row_stride = a.strides(0);
+    v16.col_stride = a.strides(1);
+    v16.channel_stride = a.ndim() == 3 ? a.strides(2) : 2;
+    v16.big_endian = dt.byteorder() == '>';
+    out.owned = narrow_16bit(v16);
     v.data = out.owned.data();
     v.col_stride = channels;
     v.row_stride = static_cast<std::ptrdiff_t>(v.cols) * channels;

@@ -2,7 +2,7 @@
 #include <cstring>
 
 #include "common.hpp"
-#include "pyfacelm/errors.hpp"
+#include "common/errors.hpp"
 
 namespace py = pybind11;
 
@@ -44,7 +44,7 @@ PYBIND11_MODULE(_clnf, m) {
   pyfacelm::py_bindings::bind_pdm(m);
   pyfacelm::py_bindings::bind_model_io(m);
   pyfacelm::py_bindings::bind_model_files(m);
-  pyfacelm::py_bindings::bind_landmark_model(m);
+  pyfacelm::py_bindings::bind_face_result(m);
   pyfacelm::py_bindings::bind_clnf(m);
   pyfacelm::py_bindings::bind_mtcnn(m);
   pyfacelm::py_bindings::bind_tracker(m);

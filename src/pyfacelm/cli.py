@@ -62,7 +62,7 @@ def cmd_image(args: argparse.Namespace) -> int:
         draw_dir.mkdir(parents=True, exist_ok=True)
     out, close = _open_output(args.output)
     try:
-        writer = CsvWriter(out, sequence=False, n_modes=det._core.n_modes)
+        writer = CsvWriter(out, sequence=False, n_modes=det.n_modes)
         for p, img in images:
             faces = det.detect(img, min_face=args.min_face, multi_view=args.multi_view)
             for i, face in enumerate(faces):
@@ -110,7 +110,7 @@ def cmd_video(args: argparse.Namespace) -> int:
     show_progress = sys.stderr.isatty() and not args.quiet
     start = time.perf_counter()
     try:
-        csv = CsvWriter(out, sequence=True, n_modes=det._core.n_modes)
+        csv = CsvWriter(out, sequence=True, n_modes=det.n_modes)
         n = 0
         for n, frame in enumerate(source, start=1):
             faces = tracker.update(frame)

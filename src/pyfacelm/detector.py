@@ -189,12 +189,27 @@ class CLNFDetector:
         intrinsics: Sequence[float] | None,
         multi_view: bool,
     ) -> Face:
-        d = self._core.fit(image, box, color=color, intrinsics=intrinsics, multi_view=multi_view)
-        d["detection_score"] = score
-        return Face._from_core(d)
+        r = self._core.fit(image, box, color=color, intrinsics=intrinsics, multi_view=multi_view)
+        return Face.from_native(r, detection_score=score)
 
-    def _face_detector(self) -> _clnf.MTCNN:
-        # Loaded on first use (once, under a lock): fitting from boxes does not need it.
+    @property
+    def n_modes(self) -> int:
+        """Number of non-rigid shape parameters (``params_local``) of the main model."""
+        return int(self._core.n_modes)
+
+    @property
+    def native_model(self) -> _clnf.CLNFModel:
+        """The compiled, immutable model this detector wraps (shared with its trackers)."""
+        return self._core
+
+    @property
+    def face_detector(self) -> _clnf.MTCNN:
+        """OpenFace's MTCNN face detector, loaded on first use (fitting from boxes does not
+        need it).
+
+        Raises:
+            ModelNotFoundError: the MTCNN files are missing from the model folder.
+        """
         with self._mtcnn_lock:
             if self._mtcnn is None:
                 path = self._model_dir / "mtcnn_detector" / "MTCNN_detector.txt"
@@ -223,7 +238,7 @@ class CLNFDetector:
             ``box_kind="landmarks"``), in OpenFace's order (descending score). No face: shape
             (0, 5). Images smaller than ``min_face`` have no faces.
         """
-        return self._face_detector().detect(image, color=self._color_of(color), min_face=min_face)
+        return self.face_detector.detect(image, color=self._color_of(color), min_face=min_face)
 
     def detect(
         self,

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .boxes import landmark_box
+from . import _clnf
 
 __all__ = ["Face"]
 
@@ -64,23 +64,26 @@ class Face:
     detection_score: float | None = field(default=None)
 
     @classmethod
-    def _from_core(cls, d: dict[str, Any], face_id: int | None = None) -> Face:
-        eyes = d.get("eye_landmarks")
-        score = d.get("detection_score")
+    def from_native(cls, r: _clnf.FaceResult, *, detection_score: float | None = None) -> Face:
+        """A Face from the compiled core's result (arrays copied and made read-only).
+        ``detection_score`` is used when the result carries none (a box the caller's code
+        took from a detection)."""
+        eyes = r.eye_landmarks
+        score = r.detection_score if r.detection_score is not None else detection_score
         return cls(
-            landmarks=_frozen(d["landmarks"], np.float32),
-            landmarks_3d=_frozen(d["landmarks_3d"], np.float32),
+            landmarks=_frozen(r.landmarks, np.float32),
+            landmarks_3d=_frozen(r.landmarks_3d, np.float32),
             eye_landmarks=None if eyes is None else _frozen(eyes, np.float32),
-            params_global=_frozen(d["params_global"], np.float64),
-            params_local=_frozen(d["params_local"], np.float64),
-            pose=_frozen(d["pose"], np.float64),
-            confidence=float(d["confidence"]),
-            success=bool(d["success"]),
-            model_likelihood=float(d["model_likelihood"]),
-            box=_frozen(d["box"], np.float64),
-            landmark_box=_frozen(landmark_box(d["landmarks"]), np.float64),
-            view=int(d["view"]),
-            face_id=face_id,
+            params_global=_frozen(r.params_global, np.float64),
+            params_local=_frozen(r.params_local, np.float64),
+            pose=_frozen(r.pose, np.float64),
+            confidence=float(r.confidence),
+            success=bool(r.success),
+            model_likelihood=float(r.model_likelihood),
+            box=_frozen(r.box, np.float64),
+            landmark_box=_frozen(r.landmark_box, np.float64),
+            view=int(r.view),
+            face_id=r.face_id,
             detection_score=None if score is None else float(score),
         )
 

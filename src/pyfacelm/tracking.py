@@ -77,7 +77,7 @@ class Tracker:
         self._fps = float(fps) if fps is not None else None
         self._keep_id_seconds = float(keep_id_seconds)
         self._core = _clnf.Tracker(
-            detector._core, detector._face_detector(), 0 if max_faces is None else max_faces
+            detector.native_model, detector.face_detector, 0 if max_faces is None else max_faces
         )
         self._last_event: dict[str, Any] = {}
         self._init_ids()
@@ -138,7 +138,7 @@ class Tracker:
         c = self._detector.color if color is None else color
         faces, event = self._core.update(frame, color=c, intrinsics=intrinsics)
         self._last_event = event
-        out = [Face._from_core(d, face_id=int(d["face_id"])) for d in faces]
+        out = [Face.from_native(r) for r in faces]
         if self._max_faces != 1:
             out = self._assign_ids(out)
         self._frame += 1

@@ -1,0 +1,118 @@
+// SPEC §7.3: valid convolution (cross-correlation), max-pooling with OpenFace's
+// rounding of the output size, PReLU/ReLU/sigmoid, and fully connected layers
+// that flatten maps column-major.
+#include "detection/cnn.hpp"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "common/errors.hpp"
+#include "detection/detail/simd.hpp"
+
+namespace pyfacelm {
+
+namespace {
+
+Tensor conv(const CNNLayer& L, const Tensor& in) {
+  if (in.c != L.n_in) throw InvalidArgument("convolution input has the wrong number of maps");
+  const int oh = in.h - L.kh + 1, ow = in.w - L.kw + 1;
+  if (oh < 1 || ow < 1) throw InvalidArgument("image too small for the network");
+  const int d = L.n_in * L.kh * L.kw;
+  const int n_pos = oh * ow;
+  // im2col with one row per (map, ky, kx) and one column per output position: every
+  // row is a set of contiguous copies of a shifted input row.
+  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> cols(d, n_pos);
+  for (int ci = 0; ci < L.n_in; ++ci)
+    for (int ky = 0; ky < L.kh; ++ky)
+      for (int kx = 0; kx < L.kw; ++kx) {
+        float* row = cols.row((ci * L.kh + ky) * L.kw + kx).data();
+        for (int y = 0; y < oh; ++y) {
+          const float* src = &in.data[(static_cast<std::size_t>(ci) * in.h + y + ky) * in.w + kx];
+          std::copy(src, src + ow, row + static_cast<std::size_t>(y) * ow);
+        }
+      }
+  Tensor out(L.n_out, oh, ow);
+  Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> res(out.data.data(), L.n_out, n_pos);
+  if (simd::has_avx2_fma()) {
+    simd::gemm_avx2(L.n_out, n_pos, d, L.conv_matrix.data(), cols.data(), out.data.data());
+  } else {
+    res.noalias() = L.conv_matrix * cols;  // map-major output, no scatter
+  }
+  for (int k = 0; k < L.n_out; ++k) res.row(k).array() += L.conv_bias[static_cast<std::size_t>(k)];
+  return out;
+}
+
+Tensor max_pool(const CNNLayer& L, const Tensor& in) {
+  // Output size round((W - k) / s) + 1, halves away from zero; edge windows are clipped.
+  const int ow = static_cast<int>(std::round(static_cast<double>(in.w - L.pool_kx) / L.pool_sx)) + 1;
+  const int oh = static_cast<int>(std::round(static_cast<double>(in.h - L.pool_ky) / L.pool_sy)) + 1;
+  if (ow < 1 || oh < 1 || in.w < 1 || in.h < 1) throw InvalidArgument("image too small for the network");
+  Tensor out(in.c, oh, ow);
+  for (int c = 0; c < in.c; ++c)
+    for (int oy = 0; oy < oh; ++oy)
+      for (int ox = 0; ox < ow; ++ox) {
+        float m = -std::numeric_limits<float>::infinity();
+        const int y0 = oy * L.pool_sy, x0 = ox * L.pool_sx;
+        for (int y = y0; y < std::min(y0 + L.pool_ky, in.h); ++y)
+          for (int x = x0; x < std::min(x0 + L.pool_kx, in.w); ++x) m = std::max(m, in.at(c, y, x));
+        out.at(c, oy, ox) = m;
+      }
+  return out;
+}
+
+Tensor fully_connected(const CNNLayer& L, const Tensor& in) {
+  const int n_out = static_cast<int>(L.fc_weights.rows()), n_in = static_cast<int>(L.fc_weights.cols());
+  if ((in.h > 1 || in.w > 1) && n_in == in.c) {
+    // A 1x1 convolution over maps (MTCNN's PNet head).
+    Tensor out(n_out, in.h, in.w);
+    const int hw = in.h * in.w;
+    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> X(in.data.data(), in.c, hw);
+    Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> Y(out.data.data(), n_out, hw);
+    Y.noalias() = L.fc_weights * X;
+    Y.colwise() += L.fc_bias;
+    return out;
+  }
+  if (static_cast<long long>(in.c) * in.h * in.w != n_in) throw InvalidArgument("fully connected layer input size mismatch");
+  // Maps flattened column-major (x outer, y inner), concatenated in map order.
+  Eigen::VectorXf v(n_in);
+  int k = 0;
+  for (int c = 0; c < in.c; ++c)
+    for (int x = 0; x < in.w; ++x)
+      for (int y = 0; y < in.h; ++y) v[k++] = in.at(c, y, x);
+  Tensor out(n_out, 1, 1);
+  Eigen::Map<Eigen::VectorXf>(out.data.data(), n_out) = L.fc_weights * v + L.fc_bias;
+  return out;
+}
+
+}  // namespace
+
+Tensor cnn_forward(const CNN& cnn, Tensor x) {
+  for (const auto& L : cnn.layers) {
+    switch (L.kind) {
+      case CNNLayer::Kind::Conv: x = conv(L, x); break;
+      case CNNLayer::Kind::MaxPool: x = max_pool(L, x); break;
+      case CNNLayer::Kind::FullyConnected: x = fully_connected(L, x); break;
+      case CNNLayer::Kind::ReLU:
+        for (float& v : x.data) v = std::max(v, 0.f);
+        break;
+      case CNNLayer::Kind::PReLU: {
+        const int hw = x.h * x.w;
+        for (int c = 0; c < x.c; ++c) {
+          const float s = L.slopes[c];
+          float* v = x.data.data() + static_cast<std::size_t>(c) * hw;
+          // Branch-free so that it vectorises: v >= 0 -> v, v < 0 -> s * v.
+          for (int i = 0; i < hw; ++i) v[i] = std::max(v[i], 0.f) + s * std::min(v[i], 0.f);
+        }
+        break;
+      }
+      case CNNLayer::Kind::Sigmoid:
+        for (float& v : x.data) v = 1.f / (1.f + std::exp(-v));
+        break;
+    }
+  }
+  return x;
+}
+
+}  // namespace pyfacelm

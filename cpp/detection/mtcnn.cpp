@@ -1,0 +1,236 @@
+// SPEC §7: MTCNN stages, NMS on integer-rounded boxes, box regression and
+// rectification, zero-padded crops, final mapping to the 68-landmark box.
+#include "detection/mtcnn.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "detection/cnn.hpp"
+#include "image/image_ops.hpp"
+
+namespace pyfacelm {
+
+namespace {
+
+struct Candidate {
+  float x, y, w, h;  // current box
+  float score;
+  float reg[4];
+};
+
+// R, G, B planes of the input as float 0..255 (OpenFace's network input order).
+struct Planes {
+  int rows = 0, cols = 0;
+  std::vector<float> p[3];
+};
+
+Planes to_rgb_planes(const ImageView& v) {
+  Planes out;
+  out.rows = v.rows;
+  out.cols = v.cols;
+  const std::size_t n = static_cast<std::size_t>(v.rows) * v.cols;
+  for (auto& plane : out.p) plane.resize(n);
+  // Channel index of R, G, B in the view.
+  const int idx[3] = {v.channels == 1 ? 0 : (v.order == ColorOrder::BGR ? 2 : 0), v.channels == 1 ? 0 : 1,
+                      v.channels == 1 ? 0 : (v.order == ColorOrder::BGR ? 0 : 2)};
+  for (int r = 0; r < v.rows; ++r)
+    for (int c = 0; c < v.cols; ++c)
+      for (int k = 0; k < 3; ++k) out.p[k][static_cast<std::size_t>(r) * v.cols + c] = v.at(r, c, idx[k]);
+  return out;
+}
+
+// Resized planes, normalised to (v - 127.5) / 128, as a network input tensor.
+Tensor network_input(const Planes& src, int rows, int cols) {
+  Tensor t(3, rows, cols);
+  for (int k = 0; k < 3; ++k) {
+    float* dst = t.data.data() + static_cast<std::size_t>(k) * rows * cols;
+    resize_linear(src.p[k].data(), src.rows, src.cols, dst, rows, cols);
+    for (int i = 0; i < rows * cols; ++i) dst[i] = dst[i] * 0.0078125f - 0.99609375f;
+  }
+  return t;
+}
+
+// OpenCV saturate_cast<int>(float): round half to even.
+int round_int(float v) { return static_cast<int>(std::nearbyint(v)); }
+
+struct IntRect {
+  int x, y, w, h;
+};
+IntRect to_int_rect(const Candidate& c) { return {round_int(c.x), round_int(c.y), round_int(c.w), round_int(c.h)}; }
+
+// §7.4: greedy NMS; highest score first, ties -> the later candidate; overlap on integer rectangles.
+std::vector<Candidate> nms(const std::vector<Candidate>& in, float threshold, bool use_min) {
+  std::vector<std::size_t> order(in.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (in[a].score != in[b].score) return in[a].score > in[b].score;
+    return a > b;
+  });
+  std::vector<char> removed(in.size(), 0);
+  std::vector<Candidate> out;
+  for (std::size_t oi = 0; oi < order.size(); ++oi) {
+    const std::size_t i = order[oi];
+    if (removed[i]) continue;
+    out.push_back(in[i]);
+    const IntRect a = to_int_rect(in[i]);
+    const long long area_a = static_cast<long long>(a.w) * a.h;
+    for (std::size_t oj = oi + 1; oj < order.size(); ++oj) {
+      const std::size_t j = order[oj];
+      if (removed[j]) continue;
+      const IntRect b = to_int_rect(in[j]);
+      const long long area_b = static_cast<long long>(b.w) * b.h;
+      const int ix = std::max(a.x, b.x), iy = std::max(a.y, b.y);
+      const int iw = std::min(a.x + a.w, b.x + b.w) - ix, ih = std::min(a.y + a.h, b.y + b.h) - iy;
+      const long long inter = (iw > 0 && ih > 0) ? static_cast<long long>(iw) * ih : 0;
+      double overlap;
+      if (use_min) {
+        const long long m = std::min(area_a, area_b);
+        overlap = m > 0 ? static_cast<double>(inter) / static_cast<double>(m) : 0.0;
+      } else {
+        const long long u = area_a + area_b - inter;
+        overlap = u > 0 ? static_cast<double>(inter) / static_cast<double>(u) : 0.0;
+      }
+      if (overlap > threshold) removed[j] = 1;
+    }
+  }
+  return out;
+}
+
+// §7.4 apply_correction: regression on the integer-rounded box (w, h + 1 if add1).
+void apply_correction(std::vector<Candidate>& boxes, bool add1) {
+  for (auto& c : boxes) {
+    const IntRect r = to_int_rect(c);
+    const float x = static_cast<float>(r.x), y = static_cast<float>(r.y);
+    const float w = static_cast<float>(r.w + (add1 ? 1 : 0)), h = static_cast<float>(r.h + (add1 ? 1 : 0));
+    const float x1 = x + c.reg[0] * w, y1 = y + c.reg[1] * h;
+    const float x2 = x + w + c.reg[2] * w, y2 = y + h + c.reg[3] * h;
+    c.x = x1;
+    c.y = y1;
+    c.w = x2 - x1;
+    c.h = y2 - y1;
+  }
+}
+
+// §7.4 rectify: square boxes, truncated to integers.
+void rectify(std::vector<Candidate>& boxes) {
+  for (auto& c : boxes) {
+    const float side = std::max(c.w, c.h);
+    c.x = static_cast<float>(static_cast<int>(c.x + 0.5f * (c.w - side)));
+    c.y = static_cast<float>(static_cast<int>(c.y + 0.5f * (c.h - side)));
+    c.w = c.h = static_cast<float>(static_cast<int>(side));
+  }
+}
+
+// §7.4 crop: (h+1) x (w+1) zero-padded patch starting at (x-1, y-1), resized for the network.
+// Returns false for boxes that do not touch the image (the original aborts on them).
+bool crop_input(const Planes& img, const Candidate& c, int size, Tensor& out) {
+  const int x = static_cast<int>(c.x), y = static_cast<int>(c.y), w = static_cast<int>(c.w), h = static_cast<int>(c.h);
+  if (w <= 0 || h <= 0) return false;
+  const int pw = w + 1, ph = h + 1;
+  const int c0 = std::max(x - 1, 0), c1 = std::min(x - 1 + pw, img.cols);
+  const int r0 = std::max(y - 1, 0), r1 = std::min(y - 1 + ph, img.rows);
+  if (c1 <= c0 || r1 <= r0) return false;
+  Planes patch;
+  patch.rows = ph;
+  patch.cols = pw;
+  for (int k = 0; k < 3; ++k) {
+    patch.p[k].assign(static_cast<std::size_t>(ph) * pw, 0.f);
+    for (int r = r0; r < r1; ++r)
+      for (int col = c0; col < c1; ++col)
+        patch.p[k][static_cast<std::size_t>(r - (y - 1)) * pw + (col - (x - 1))] =
+            img.p[k][static_cast<std::size_t>(r) * img.cols + col];
+  }
+  out = network_input(patch, size, size);
+  return true;
+}
+
+float face_probability(float a, float b) { return 1.f / (1.f + std::exp(a - b)); }
+
+// §7.2 stages 2-3: score each box's crop; keep those >= threshold with the new score and
+// regression (the box itself is unchanged until apply_correction).
+std::vector<Candidate> refine(const CNN& net, const Planes& img, const std::vector<Candidate>& boxes, int size,
+                              float threshold) {
+  std::vector<Candidate> kept;
+  Tensor input;
+  for (const auto& c : boxes) {
+    if (!crop_input(img, c, size, input)) continue;
+    const Tensor o = cnn_forward(net, std::move(input));
+    const float prob = face_probability(o.data[0], o.data[1]);
+    if (!(prob >= threshold)) continue;
+    Candidate k = c;
+    k.score = prob;
+    for (int j = 0; j < 4; ++j) k.reg[j] = o.data[static_cast<std::size_t>(2 + j)];
+    kept.push_back(k);
+  }
+  return kept;
+}
+
+}  // namespace
+
+MTCNN MTCNN::load(const std::string& detector_file) {
+  MTCNN m;
+  m.nets_ = read_mtcnn(detector_file);
+  return m;
+}
+
+std::vector<FaceBox> MTCNN::detect(const ImageView& image, const MTCNNSettings& s) const {
+  std::vector<FaceBox> result;
+  if (image.empty() || !(s.min_face > 0)) return result;
+  const Planes img = to_rgb_planes(image);
+  const int H = img.rows, W = img.cols;
+
+  // Stage 1: PNet over the pyramid.
+  const double min_dim = std::min(H, W);
+  const double factor = 0.709;
+  const int n_scales = static_cast<int>(std::floor(std::log(s.min_face / min_dim) / std::log(factor))) + 1;
+  std::vector<Candidate> proposals;
+  for (int i = 0; i < n_scales; ++i) {
+    const double scale = (12.0 / s.min_face) * std::pow(factor, i);
+    const int h = static_cast<int>(std::ceil(H * scale)), w = static_cast<int>(std::ceil(W * scale));
+    if (h < 12 || w < 12) break;
+    Tensor out = cnn_forward(nets_.pnet, network_input(img, h, w));
+    if (out.c < 6) break;
+    const float sc = static_cast<float>(scale);
+    std::vector<Candidate> level;
+    for (int x = 0; x < out.w; ++x)
+      for (int y = 0; y < out.h; ++y) {
+        const float prob = face_probability(out.at(0, y, x), out.at(1, y, x));
+        if (!(prob >= s.t1)) continue;
+        const int x1 = static_cast<int>(static_cast<float>(2 * x + 1) / sc), x2 = static_cast<int>(static_cast<float>(2 * x + 12) / sc);
+        const int y1 = static_cast<int>(static_cast<float>(2 * y + 1) / sc), y2 = static_cast<int>(static_cast<float>(2 * y + 12) / sc);
+        Candidate c{static_cast<float>(x1), static_cast<float>(y1), static_cast<float>(x2 - x1), static_cast<float>(y2 - y1), prob,
+                    {out.at(2, y, x), out.at(3, y, x), out.at(4, y, x), out.at(5, y, x)}};
+        level.push_back(c);
+      }
+    for (const auto& c : nms(level, 0.5f, false)) proposals.push_back(c);
+  }
+  proposals = nms(proposals, 0.7f, false);
+  apply_correction(proposals, false);
+  rectify(proposals);
+
+  // Stage 2: RNet on 24x24 crops.
+  std::vector<Candidate> kept = refine(nets_.rnet, img, proposals, 24, s.t2);
+  kept = nms(kept, 0.7f, false);
+  apply_correction(kept, false);
+  rectify(kept);
+
+  // Stage 3: ONet on 48x48 crops.
+  std::vector<Candidate> final_boxes = refine(nets_.onet, img, kept, 48, s.t3);
+  apply_correction(final_boxes, true);
+  final_boxes = nms(final_boxes, 0.7f, true);
+
+  // OpenFace's mapping from the MTCNN box to the tight box of the 68 landmarks.
+  for (const auto& c : final_boxes) {
+    FaceBox b;
+    b.x = static_cast<float>(c.x + (-0.0075) * c.w);
+    b.y = static_cast<float>(c.y + 0.2459 * c.h);
+    b.w = static_cast<float>(1.0323 * c.w);
+    b.h = static_cast<float>(0.7751 * c.h);
+    b.score = c.score;
+    result.push_back(b);
+  }
+  return result;
+}
+
+}  // namespace pyfacelm

@@ -1,0 +1,98 @@
+// SPEC §3.5: CCNF response = neuron layer on contrast-normalised windows,
+// smoothed by the CRF covariance Sigma_win (§3.5.1).
+#include <Eigen/Cholesky>
+#include <algorithm>
+#include <cmath>
+
+#include "common/errors.hpp"
+#include "experts/detail/ccnf_expert.hpp"
+
+namespace pyfacelm {
+
+// §3.5.1: Sigma = inverse(2 ((sum alpha) I + sum_b beta_b S_b)). Kept as the lower
+// Cholesky factor L of that matrix (float): applying Sigma is then two triangular solves,
+// a quarter of the load-time work of an explicit inverse for the same per-call cost.
+Eigen::MatrixXf ccnf_sigma(const CCNFResponder& e, int win, const std::vector<SigmaComponentSet>& sets) {
+  const int n = win * win;
+  const SigmaComponentSet* set = nullptr;
+  for (const auto& s : sets)
+    if (s.window == win) set = &s;
+  Eigen::MatrixXf inv = Eigen::MatrixXf::Identity(n, n) * static_cast<float>(e.alpha_sum);
+  if (set != nullptr)
+    for (std::size_t b = 0; b < set->components.size() && b < e.betas.size(); ++b)
+      inv += static_cast<float>(e.betas[b]) * set->components[b];
+  inv *= 2.f;
+  Eigen::LLT<Eigen::MatrixXf> llt(inv);
+  if (llt.info() != Eigen::Success) throw ModelFormatError("CCNF expert has a non-positive-definite CRF matrix");
+  return llt.matrixL();
+}
+
+namespace {
+
+// Float sums with eight interleaved partial sums: vectorisable, and (like any BLAS) a
+// different rounding order than a serial loop, well below what parity can see.
+inline float lane_sum(const float* v, int n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int j = 0; j < 8; ++j) acc[j] += v[k + j];
+  for (int j = 0; k < n; ++k, ++j) acc[j] += v[k];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+inline float lane_sum_squares(const float* v, int n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int j = 0; j < 8; ++j) acc[j] += v[k + j] * v[k + j];
+  for (int j = 0; k < n; ++k, ++j) acc[j] += v[k] * v[k];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+}  // namespace
+
+void CCNFResponder::response(const float* aoi, int win, ResponseMap& out,
+                             const std::vector<SigmaComponentSet>& sets) const {
+  const int h = height, w = width, aoi_w = win + w - 1;
+  const int n_pos = win * win, dim = 1 + w * h;
+  // Normalised im2col: one row per output position (x-major: row x * win + y), holding
+  // 1 and the h x w window, mean-free and scaled to unit L2 norm (norm 0 -> 1).
+  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> X(n_pos, dim);
+  const float inv_count = 1.f / static_cast<float>(w * h);
+  for (int x = 0; x < win; ++x) {
+    for (int y = 0; y < win; ++y) {
+      float* row = X.row(x * win + y).data();
+      for (int yy = 0; yy < h; ++yy) {
+        const float* src = aoi + (y + yy) * aoi_w + x;
+        std::copy(src, src + w, row + 1 + yy * w);
+      }
+      const float mean = lane_sum(row + 1, dim - 1) * inv_count;
+      for (int k = 1; k < dim; ++k) row[k] -= mean;
+      float norm = std::sqrt(lane_sum_squares(row + 1, dim - 1));
+      if (norm == 0.f) norm = 1.f;
+      row[0] = 1.f;
+      for (int k = 1; k < dim; ++k) row[k] /= norm;
+    }
+  }
+  const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Q = X * weights.transpose();  // positions x neurons
+  Eigen::VectorXf r(n_pos);  // y-major
+  for (int x = 0; x < win; ++x)
+    for (int y = 0; y < win; ++y) {
+      const float* q = Q.row(x * win + y).data();
+      float acc = 0.f;
+      for (Eigen::Index k = 0; k < Q.cols(); ++k) acc += two_alpha[k] / (1.f + std::exp(-q[k]));
+      r[y * win + x] = acc;
+    }
+  // smoothed = Sigma r = (L L^T)^-1 r.
+  Eigen::VectorXf smoothed = r;
+  auto it = sigma ? sigma->find(win) : std::map<int, Eigen::MatrixXf>::const_iterator();
+  const Eigen::MatrixXf L = (sigma && it != sigma->end()) ? Eigen::MatrixXf() : ccnf_sigma(*this, win, sets);
+  const Eigen::MatrixXf& factor = (sigma && it != sigma->end()) ? it->second : L;
+  factor.triangularView<Eigen::Lower>().solveInPlace(smoothed);
+  factor.triangularView<Eigen::Lower>().transpose().solveInPlace(smoothed);
+  out = Eigen::Map<ResponseMap>(smoothed.data(), win, win);
+  const float mn = out.minCoeff();
+  if (mn < 0) out.array() -= mn;
+}
+
+}  // namespace pyfacelm

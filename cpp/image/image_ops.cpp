@@ -1,0 +1,162 @@
+// SPEC §3.3, §12.3: warpAffine / remap with OpenCV's fixed-point positions and
+// 32x32 table of float bilinear weights, reimplemented.
+#include "image/image_ops.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace pyfacelm {
+
+namespace {
+
+constexpr int kInterBits = 5;
+constexpr int kTabSize = 1 << kInterBits;  // 32 sub-pixel steps
+constexpr int kABBits = 10;
+constexpr int kABScale = 1 << kABBits;
+constexpr int kRoundDelta = kABScale / kTabSize / 2;
+
+struct WeightTable {
+  std::array<float, kTabSize * kTabSize * 4> w;
+  WeightTable() {
+    float t[kTabSize][2];
+    const float scale = 1.f / kTabSize;
+    for (int i = 0; i < kTabSize; ++i) {
+      float x = static_cast<float>(i) * scale;
+      t[i][0] = 1.f - x;
+      t[i][1] = x;
+    }
+    for (int i = 0; i < kTabSize; ++i)
+      for (int j = 0; j < kTabSize; ++j)
+        for (int k1 = 0; k1 < 2; ++k1)
+          for (int k2 = 0; k2 < 2; ++k2) w[(i * kTabSize + j) * 4 + k1 * 2 + k2] = t[i][k1] * t[j][k2];
+  }
+};
+
+const WeightTable& table() {
+  static const WeightTable t;  // immutable after construction; thread-safe static init
+  return t;
+}
+
+
+template <class Pixel>
+inline float sample(const Pixel* S, int rows, int cols, std::ptrdiff_t stride, int sx, int sy, const float* w) {
+  if (sx >= 0 && sx < cols - 1 && sy >= 0 && sy < rows - 1) {
+    const Pixel* p = S + sy * stride + sx;
+    return float(p[0]) * w[0] + float(p[1]) * w[1] + float(p[stride]) * w[2] + float(p[stride + 1]) * w[3];
+  }
+  if (sx >= cols || sx + 1 < 0 || sy >= rows || sy + 1 < 0) return 0.f;
+  auto at = [&](int x, int y) -> float {
+    return (x >= 0 && x < cols && y >= 0 && y < rows) ? float(S[y * stride + x]) : 0.f;
+  };
+  float v0 = at(sx, sy), v1 = at(sx + 1, sy), v2 = at(sx, sy + 1), v3 = at(sx + 1, sy + 1);
+  return v0 * w[0] + v1 * w[1] + v2 * w[2] + v3 * w[3];
+}
+
+}  // namespace
+
+const float* bilinear_weights(int idx) { return table().w.data() + idx * 4; }
+
+void warp_affine_bilinear(const GrayImage& src, const double M[6], int dst_rows, int dst_cols, float* dst) {
+  const float* W = table().w.data();
+  const std::uint8_t* S = src.pixels.data();
+  // 64-bit fixed point: far-away positions (absurd but finite boxes) saturate instead of
+  // overflowing; any such position samples the constant border anyway.
+  auto fixed = [](double v) -> long long {
+    if (!(v > -1e15)) return static_cast<long long>(-1e15);
+    if (!(v < 1e15)) return static_cast<long long>(1e15);
+    return static_cast<long long>(std::nearbyint(v));
+  };
+  auto to_int = [](long long v) {
+    return static_cast<int>(std::max<long long>(-(1LL << 30), std::min<long long>(1LL << 30, v)));
+  };
+  for (int y = 0; y < dst_rows; ++y) {
+    const long long X0 = fixed((M[1] * y + M[2]) * kABScale) + kRoundDelta;
+    const long long Y0 = fixed((M[4] * y + M[5]) * kABScale) + kRoundDelta;
+    for (int x = 0; x < dst_cols; ++x) {
+      const long long X = (X0 + fixed(M[0] * x * kABScale)) >> (kABBits - kInterBits);
+      const long long Y = (Y0 + fixed(M[3] * x * kABScale)) >> (kABBits - kInterBits);
+      const int idx = static_cast<int>((Y & (kTabSize - 1)) * kTabSize + (X & (kTabSize - 1)));
+      dst[y * dst_cols + x] =
+          sample(S, src.rows, src.cols, src.cols, to_int(X >> kInterBits), to_int(Y >> kInterBits), W + idx * 4);
+    }
+  }
+}
+
+void remap_bilinear(const float* src, int rows, int cols, const float* map_x, const float* map_y, int n, float* dst) {
+  const float* W = table().w.data();
+  auto fixed = [](double v) -> long long {
+    if (!(v > -1e15)) return static_cast<long long>(-1e15);
+    if (!(v < 1e15)) return static_cast<long long>(1e15);
+    return static_cast<long long>(std::nearbyint(v));
+  };
+  for (int i = 0; i < n; ++i) {
+    const long long X = fixed(static_cast<double>(map_x[i]) * kTabSize);
+    const long long Y = fixed(static_cast<double>(map_y[i]) * kTabSize);
+    const int idx = static_cast<int>((Y & (kTabSize - 1)) * kTabSize + (X & (kTabSize - 1)));
+    const int sx = static_cast<int>(std::max<long long>(-(1LL << 30), std::min<long long>(1LL << 30, X >> kInterBits)));
+    const int sy = static_cast<int>(std::max<long long>(-(1LL << 30), std::min<long long>(1LL << 30, Y >> kInterBits)));
+    dst[i] = sample(src, rows, cols, cols, sx, sy, W + idx * 4);
+  }
+}
+
+namespace {
+
+// Source index and the two weights of each destination coordinate along one axis.
+struct LinearAxis {
+  std::vector<int> index;
+  std::vector<float> w0, w1;
+  LinearAxis(int src, int dst) : index(static_cast<std::size_t>(dst)), w0(index.size()), w1(index.size()) {
+    const double scale = 1.0 / (static_cast<double>(dst) / src);
+    for (int d = 0; d < dst; ++d) {
+      float f = static_cast<float>((d + 0.5) * scale - 0.5);
+      int s = static_cast<int>(std::floor(f));
+      f -= static_cast<float>(s);
+      if (s < 0) {
+        f = 0.f;
+        s = 0;
+      }
+      if (s >= src - 1) {
+        f = 0.f;
+        s = src - 1;
+      }
+      index[static_cast<std::size_t>(d)] = s;
+      w0[static_cast<std::size_t>(d)] = 1.f - f;
+      w1[static_cast<std::size_t>(d)] = f;
+    }
+  }
+};
+
+}  // namespace
+
+void resize_linear(const float* src, int src_rows, int src_cols, float* dst, int dst_rows, int dst_cols) {
+  const LinearAxis ax(src_cols, dst_cols), ay(src_rows, dst_rows);
+  // Horizontal pass over every source row that the vertical pass needs.
+  std::vector<float> rows(static_cast<std::size_t>(src_rows) * dst_cols);
+  std::vector<char> done(static_cast<std::size_t>(src_rows), 0);
+  auto hrow = [&](int r) -> const float* {
+    float* out = &rows[static_cast<std::size_t>(r) * dst_cols];
+    if (!done[static_cast<std::size_t>(r)]) {
+      const float* S = src + static_cast<std::size_t>(r) * src_cols;
+      for (int x = 0; x < dst_cols; ++x) {
+        const int sx = ax.index[static_cast<std::size_t>(x)];
+        out[x] = sx + 1 < src_cols ? S[sx] * ax.w0[static_cast<std::size_t>(x)] + S[sx + 1] * ax.w1[static_cast<std::size_t>(x)]
+                                   : S[sx] * ax.w0[static_cast<std::size_t>(x)];
+      }
+      done[static_cast<std::size_t>(r)] = 1;
+    }
+    return out;
+  };
+  for (int y = 0; y < dst_rows; ++y) {
+    const int sy = ay.index[static_cast<std::size_t>(y)];
+    const float b0 = ay.w0[static_cast<std::size_t>(y)], b1 = ay.w1[static_cast<std::size_t>(y)];
+    const float* r0 = hrow(sy);
+    const float* r1 = hrow(std::min(sy + 1, src_rows - 1));
+    float* D = dst + static_cast<std::size_t>(y) * dst_cols;
+    for (int x = 0; x < dst_cols; ++x) D[x] = r0[x] * b0 + r1[x] * b1;
+  }
+}
+
+}  // namespace pyfacelm
