@@ -22,6 +22,52 @@ REFERENCE = SHARED / "reference"
 SAMPLES = SHARED / "openface" / "samples"
 
 
+# Slow tests (long fuzz runs, memory growth) and wheel tests (build, repair and install a wheel)
+# take minutes: the default `pytest tests` leaves them out, `--all` (what .ci/run passes) runs them
+# and gives the fuzz tests their full number of cases (see fuzz_cases).
+OPT_IN_MARKS = ("slow", "wheel")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--all",
+        action="store_true",
+        default=False,
+        help="also run the slow and wheel-building tests (left out by default)",
+    )
+
+
+_RUN_ALL = False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _RUN_ALL
+    _RUN_ALL = bool(config.getoption("--all"))
+
+
+def fuzz_cases(env_var: str, full: int, quick: int) -> int:
+    """How many fuzz cases to run: ``$env_var`` if set, else `full` with --all (CI) and
+    `quick` in the default run (the same harness and checks, fewer random inputs)."""
+    return int(os.environ.get(env_var) or (full if _RUN_ALL else quick))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if config.getoption("--all"):
+        return "all tests selected (--all)"
+    return "slow and wheel tests left out, fuzz tests shortened: pass --all for all (CI does)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--all"):
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if any(item.get_closest_marker(m) for m in OPT_IN_MARKS) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _model_dir() -> Path | None:
     try:
         return pyfacelm.find_model_dir()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, fuzz_cases
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -51,8 +51,8 @@ def run_harness(model_dir: Path, tmp_path: Path, seed: int, n: int, timeout: flo
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_api_fuzz_2000_cases(model_dir, tmp_path):
-    n = int(os.environ.get("PYFACELM_API_FUZZ_CASES", "2000"))
+def test_api_fuzz_cases(model_dir, tmp_path):
+    n = fuzz_cases("PYFACELM_API_FUZZ_CASES", full=2000, quick=500)
     summary = run_harness(
         model_dir, tmp_path, int(os.environ.get("PYFACELM_API_FUZZ_SEED", "1")), n, 900
     )

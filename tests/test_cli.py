@@ -123,7 +123,7 @@ def test_exit_codes(tmp_path, capsys):
     garbage = tmp_path / "x.jpg"
     garbage.write_bytes(b"\x00\x01")
     assert main(["image", str(garbage)]) == 1
-    assert "cannot read image" in capsys.readouterr().err
+    assert "cannot decode" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         main(["nonsense"])
     assert e.value.code == 2

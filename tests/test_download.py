@@ -162,8 +162,10 @@ def test_existing_verified_cache_is_untouched_by_failures(server, tmp_path):
 def test_licence_consent(tmp_path, monkeypatch):
     monkeypatch.delenv(download.ACCEPT_ENV, raising=False)
     monkeypatch.setattr("sys.stdin", io.StringIO())  # not a terminal
-    with pytest.raises(download.LicenseNotAcceptedError, match="accept-license"):
+    with pytest.raises(download.LicenseNotAcceptedError) as e:
         download.download_models(["mtcnn"], tmp_path, use_official=False)
+    # Python callers are told the Python spelling (the command line words it its own way).
+    assert "accept_license=True" in str(e.value) and "--accept-license" not in str(e.value)
     with pytest.raises(download.LicenseNotAcceptedError):
         download.download_models(["mtcnn"], tmp_path, ask=lambda prompt: "no", use_official=False)
     # Consent given: the (empty) URL list is the next problem, not the licence.
@@ -224,3 +226,43 @@ def test_import_rejects_tampered_files(tmp_path):
     assert (
         "mtcnn_detector/PNet.dat" in copied and not (root / "mtcnn_detector" / "RNet.dat").exists()
     )
+
+
+def test_offline_failure_suggests_a_mirror_or_import(tmp_path, capsys):
+    # Port 9 on the loopback: refused at once, as when no server can be reached.
+    with pytest.raises(download.DownloadError) as e:
+        download.download_models(
+            ["mtcnn"],
+            tmp_path,
+            accept_license=True,
+            mirrors=["http://127.0.0.1:9/model"],
+            use_official=False,
+        )
+    assert e.value.unreachable
+    assert "mirrors=" in str(e.value) and "import_models" in str(e.value)
+    rc = main(
+        ["models", "download", "--set", "mtcnn", "--dir", str(tmp_path), "--accept-license"]
+        + ["--mirror", "http://127.0.0.1:9/model", "--mirror-only"]
+    )
+    err = capsys.readouterr().err
+    assert rc == 1 and err.count("\n") == 1
+    assert "--mirror URL" in err and "pyfacelm models import" in err and "mirrors=" not in err
+
+
+def test_server_errors_are_not_called_offline(server, tmp_path):
+    with pytest.raises(download.DownloadError) as e:
+        download.download_models(
+            ["mtcnn"], tmp_path, accept_license=True, mirrors=[f"{server}/x"], use_official=False
+        )
+    assert not e.value.unreachable and "offline" not in str(e.value)
+
+
+def test_cli_licence_wording(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv(download.ACCEPT_ENV, raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO())
+    rc = main(["models", "download", "--set", "mtcnn", "--dir", str(tmp_path), "--mirror-only"])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.count("\n") == 1
+    assert "--accept-license" in err and "accept_license=True" not in err
+    assert main(["models", "license"]) == 0
+    assert "non-commercial" in capsys.readouterr().out

@@ -104,3 +104,49 @@ def test_verify_detects_tampering(model_dir, tmp_path):
     assert not report.sets["clnf"] and not report.sets["clm"] and not report.sets["mtcnn"]
     assert not report.sets["inner"]
     assert report.sets["eyes"] and report.sets["validator"]
+
+
+def test_where_with_nothing_installed_reports_an_empty_state(tmp_path):
+    from cli_helpers import no_models_env, run_cli
+
+    r = run_cli("models", "where", env=no_models_env(tmp_path))
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout.startswith("no OpenFace model files found\n")
+    assert "PYFACELM_MODEL_DIR (not set)" in r.stdout and str(tmp_path / "cache") in r.stdout
+    assert "pyfacelm models download" in r.stdout and "pyfacelm models import" in r.stdout
+
+
+def test_not_found_message_names_the_commands(tmp_path, monkeypatch):
+    monkeypatch.delenv(models.ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    with pytest.raises(pyfacelm.ModelNotFoundError) as e:
+        pyfacelm.find_model_dir()
+    assert "pyfacelm models download" in str(e.value)
+    assert "pyfacelm models import" in str(e.value)
+    search = models.search_model_dir()
+    assert search.found is None and search.tried[0] == f"${models.ENV_VAR} (not set)"
+
+
+def test_verify_says_what_it_checked_and_names_missing_files(model_dir, tmp_path):
+    from cli_helpers import run_cli
+
+    present = sum((model_dir / e["path"]).is_file() for e in models.manifest()["files"])
+    report = pyfacelm.verify(model_dir)
+    assert report.summary().startswith(f"{present} files checked (size and SHA-256): OK")
+    r = run_cli("models", "verify", "--dir", str(model_dir))
+    assert r.returncode == 0, r.stderr
+    assert f"{present} files checked (size and SHA-256): OK" in r.stdout
+    # A folder with only part of CE-CLM: where and verify name what is missing.
+    part = tmp_path / "model"
+    part.mkdir()
+    main_file = "main_ceclm_general.txt"
+    (part / main_file).write_bytes((model_dir / main_file).read_bytes())
+    r = run_cli("models", "where", "--dir", str(part))
+    assert r.returncode == 0, r.stderr
+    assert "1 file checked (size only): OK" in r.stdout
+    line = next(s for s in r.stdout.splitlines() if s.strip().startswith("ceclm"))
+    missing = pyfacelm.verify(part, check_hash=False).missing_for("ceclm")
+    assert line.strip().startswith("ceclm      incomplete, missing: " + ", ".join(missing[:4]))
+    if len(missing) > 4:
+        assert line.endswith(f"and {len(missing) - 4} more")

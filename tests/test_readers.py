@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, make_synthetic_pdm
+from conftest import SHARED, fuzz_cases, make_synthetic_pdm
 
 import pyfacelm
 from pyfacelm import _clnf
@@ -237,7 +236,7 @@ def test_fuzz_shipped_model_files(tmp_path, model_dir):
     sources = [(ps[i], k) for k, ps in sorted(by_kind.items()) for i in range(min(2, len(ps)))]
     sources += [(p, "cen") for p in synthetic_cen_files()[:1]]
     kinds = sorted({k for _, k in sources})
-    per_kind = int(os.environ.get("PYFACELM_FUZZ_CASES", "2000"))
+    per_kind = fuzz_cases("PYFACELM_FUZZ_CASES", full=2000, quick=200)
     # Interleave the kinds so that each gets `per_kind` mutations.
     by = {k: [s for s in sources if s[1] == k] for k in kinds}
     ordered = [by[k][i % len(by[k])] for i in range(per_kind) for k in kinds]

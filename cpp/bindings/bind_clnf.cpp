@@ -57,7 +57,7 @@ void bind_clnf(py::module_& m) {
                                f.detection_success);
           },
           py::arg("image"), py::arg("params_global"), py::arg("params_local"), py::arg("windows"),
-          "Testing hook: one detection pass (SPEC §5.1) from the given parameters.");
+          "Testing hook: one landmark detection pass (patch experts and NU-RLMS at the given window sizes) from the given parameters.");
 }
 
 }  // namespace pyfacelm::py_bindings

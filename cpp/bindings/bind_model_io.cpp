@@ -29,7 +29,7 @@ void bind_model_io(py::module_& m) {
     d["parts"] = parts;
     d["validator"] = c.validator;
     return d;
-  }, py::arg("path"), "Parse a main_*.txt model file (SPEC §1.2); paths are resolved.");
+  }, py::arg("path"), "Parse a main_*.txt model file; the file paths it names are resolved.");
 
   m.def("read_model_description", [](const std::string& path) {
     ModelDescription md;
@@ -46,7 +46,7 @@ void bind_model_io(py::module_& m) {
     d["cen_patches"] = md.cen_patches;
     d["early_termination"] = md.early_termination;
     return d;
-  }, py::arg("path"), "Parse a per-model description file such as clnf_general.txt (SPEC §1.3).");
+  }, py::arg("path"), "Parse a per-model description file such as clnf_general.txt.");
 }
 
 }  // namespace pyfacelm::py_bindings

@@ -74,7 +74,7 @@ py::array_t<double> points_out(const V& v, int k) {
 }  // namespace
 
 void bind_pdm(py::module_& m) {
-  py::class_<PyPDM>(m, "PDM", R"doc(OpenFace's 3D point distribution model (SPEC §2).
+  py::class_<PyPDM>(m, "PDM", R"doc(OpenFace's 3D point distribution model (PDM): a mean 3D shape plus linear modes.
 
 Landmarks are x = s * (first two rows of Rx(rx) Ry(ry) Rz(rz)) (mean + V p) + (tx, ty).
 params_global is [scale, rx, ry, rz, tx, ty] (radians); params_local has n_modes entries.
@@ -140,7 +140,7 @@ dtype 'float32' computes exactly as OpenFace does; 'float64' is available for an
           return py::make_tuple(vec_out(gg), vec_out(ll));
         });
       }, py::arg("params_global"), py::arg("params_local"), py::arg("delta"),
-         "Apply a parameter update (SPEC §2.5); returns (params_global, params_local).")
+         "Apply a parameter update as OpenFace does (rotation composed, not added); returns (params_global, params_local).")
       .def("clamp", [](const PyPDM& s, const py::object& pl, double n_sigma) {
         return s.visit([&](const auto& p) {
           using T = typename std::decay_t<decltype(p)>::Vec::Scalar;
@@ -158,7 +158,7 @@ dtype 'float32' computes exactly as OpenFace does; 'float64' is available for an
                                            rotation_arg<T>(rotation)));
         });
       }, py::arg("box"), py::arg("rotation") = py::make_tuple(0.0, 0.0, 0.0), py::arg("params_local") = py::none(),
-         "params_global whose projection's tight box is box = (x, y, w, h) (SPEC §2.7).")
+         "params_global whose projection's tight box is box = (x, y, w, h), for the given rotation and params_local.")
       .def("bounding_box", [](const PyPDM& s, const py::object& g, const py::object& pl) {
         return s.visit([&](const auto& p) {
           using T = typename std::decay_t<decltype(p)>::Vec::Scalar;
@@ -192,7 +192,7 @@ dtype 'float32' computes exactly as OpenFace does; 'float64' is available for an
           return py::make_tuple(vec_out(res.first), vec_out(res.second));
         });
       }, py::arg("landmarks"), py::arg("rotation") = py::make_tuple(0.0, 0.0, 0.0), py::arg("reg_factor") = 1.0,
-         "Fit (params_global, params_local) to (n, 2) landmarks (SPEC §2.9). A landmark whose x is exactly 0\n"
+         "Fit (params_global, params_local) to (n, 2) landmarks. A landmark whose x is exactly 0\n"
          "is treated as missing, as in OpenFace. rotation is the initial (rx, ry, rz). reg_factor weighs the\n"
          "shape prior p^2/lambda: 1 is OpenFace's CalcParams (a MAP fit that pulls unusual shapes towards the\n"
          "mean by a fraction of a pixel); smaller values follow the landmarks more closely.")

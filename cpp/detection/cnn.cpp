@@ -15,31 +15,54 @@ namespace pyfacelm {
 
 namespace {
 
+// Output positions per im2col block: the block matrix stays near 2 MB whatever the image size
+// (MTCNN's first pyramid level of a 10-megapixel photo would otherwise need a 43 MB matrix).
+constexpr std::size_t kIm2colFloats = std::size_t{1} << 19;
+
+using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
 Tensor conv(const CNNLayer& L, const Tensor& in) {
   if (in.c != L.n_in) throw InvalidArgument("convolution input has the wrong number of maps");
   const int oh = in.h - L.kh + 1, ow = in.w - L.kw + 1;
   if (oh < 1 || ow < 1) throw InvalidArgument("image too small for the network");
   const int d = L.n_in * L.kh * L.kw;
   const int n_pos = oh * ow;
-  // im2col with one row per (map, ky, kx) and one column per output position: every
-  // row is a set of contiguous copies of a shifted input row.
-  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> cols(d, n_pos);
-  for (int ci = 0; ci < L.n_in; ++ci)
-    for (int ky = 0; ky < L.kh; ++ky)
-      for (int kx = 0; kx < L.kw; ++kx) {
-        float* row = cols.row((ci * L.kh + ky) * L.kw + kx).data();
-        for (int y = 0; y < oh; ++y) {
-          const float* src = &in.data[(static_cast<std::size_t>(ci) * in.h + y + ky) * in.w + kx];
-          std::copy(src, src + ow, row + static_cast<std::size_t>(y) * ow);
-        }
-      }
+  // Output rows per block. Each output value is the same dot product over d whatever the
+  // block, so blocking changes memory, not results.
+  const int block_rows =
+      static_cast<int>(std::clamp<std::size_t>(kIm2colFloats / (static_cast<std::size_t>(d) * ow), 1, oh));
   Tensor out(L.n_out, oh, ow);
-  Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> res(out.data.data(), L.n_out, n_pos);
-  if (simd::has_avx2_fma()) {
-    simd::gemm_avx2(L.n_out, n_pos, d, L.conv_matrix.data(), cols.data(), out.data.data());
-  } else {
-    res.noalias() = L.conv_matrix * cols;  // map-major output, no scatter
+  RowMajorF cols, block_out;
+  for (int y0 = 0; y0 < oh; y0 += block_rows) {
+    const int rows = std::min(block_rows, oh - y0);
+    const int n_blk = rows * ow;
+    // im2col with one row per (map, ky, kx) and one column per output position: every
+    // row is a set of contiguous copies of a shifted input row.
+    cols.resize(d, n_blk);
+    for (int ci = 0; ci < L.n_in; ++ci)
+      for (int ky = 0; ky < L.kh; ++ky)
+        for (int kx = 0; kx < L.kw; ++kx) {
+          float* row = cols.row((ci * L.kh + ky) * L.kw + kx).data();
+          for (int y = 0; y < rows; ++y) {
+            const float* src = &in.data[(static_cast<std::size_t>(ci) * in.h + y0 + y + ky) * in.w + kx];
+            std::copy(src, src + ow, row + static_cast<std::size_t>(y) * ow);
+          }
+        }
+    // The whole layer in one block (the usual case) is computed straight into `out`.
+    const bool whole = n_blk == n_pos;
+    if (!whole) block_out.resize(L.n_out, n_blk);
+    float* dst = whole ? out.data.data() : block_out.data();
+    if (simd::has_avx2_fma()) {
+      simd::gemm_avx2(L.n_out, n_blk, d, L.conv_matrix.data(), cols.data(), dst);
+    } else {
+      Eigen::Map<RowMajorF>(dst, L.n_out, n_blk).noalias() = L.conv_matrix * cols;  // map-major output
+    }
+    if (!whole)
+      for (int k = 0; k < L.n_out; ++k)
+        std::copy(block_out.row(k).data(), block_out.row(k).data() + n_blk,
+                  out.data.data() + static_cast<std::size_t>(k) * n_pos + static_cast<std::size_t>(y0) * ow);
   }
+  Eigen::Map<RowMajorF> res(out.data.data(), L.n_out, n_pos);
   for (int k = 0; k < L.n_out; ++k) res.row(k).array() += L.conv_bias[static_cast<std::size_t>(k)];
   return out;
 }

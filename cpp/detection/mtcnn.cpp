@@ -19,25 +19,31 @@ struct Candidate {
   float reg[4];
 };
 
-// R, G, B planes of the input as float 0..255 (OpenFace's network input order).
+// R, G, B planes as float 0..255 (OpenFace's network input order): only for the small crops of
+// stages 2 and 3; the whole image is read through RgbSource, never copied.
 struct Planes {
   int rows = 0, cols = 0;
   std::vector<float> p[3];
 };
 
-Planes to_rgb_planes(const ImageView& v) {
-  Planes out;
-  out.rows = v.rows;
-  out.cols = v.cols;
-  const std::size_t n = static_cast<std::size_t>(v.rows) * v.cols;
-  for (auto& plane : out.p) plane.resize(n);
-  // Channel index of R, G, B in the view.
-  const int idx[3] = {v.channels == 1 ? 0 : (v.order == ColorOrder::BGR ? 2 : 0), v.channels == 1 ? 0 : 1,
-                      v.channels == 1 ? 0 : (v.order == ColorOrder::BGR ? 0 : 2)};
-  for (int r = 0; r < v.rows; ++r)
-    for (int c = 0; c < v.cols; ++c)
-      for (int k = 0; k < 3; ++k) out.p[k][static_cast<std::size_t>(r) * v.cols + c] = v.at(r, c, idx[k]);
-  return out;
+// The input image read as R, G, B values 0..255 straight from the caller's 8-bit view. A float
+// copy of a 10-megapixel photo would take 120 MB; these values are exactly those floats.
+struct RgbSource {
+  const ImageView& v;
+  int rows, cols;
+  int idx[3];  // channel index of R, G, B in the view
+  explicit RgbSource(const ImageView& view)
+      : v(view),
+        rows(view.rows),
+        cols(view.cols),
+        idx{view.channels == 1 ? 0 : (view.order == ColorOrder::BGR ? 2 : 0), view.channels == 1 ? 0 : 1,
+            view.channels == 1 ? 0 : (view.order == ColorOrder::BGR ? 0 : 2)} {}
+  float at(int k, int r, int c) const { return static_cast<float>(v.at(r, c, idx[k])); }
+};
+
+// (v - 127.5) / 128 over one resized plane.
+void normalise(float* p, int n) {
+  for (int i = 0; i < n; ++i) p[i] = p[i] * 0.0078125f - 0.99609375f;
 }
 
 // Resized planes, normalised to (v - 127.5) / 128, as a network input tensor.
@@ -46,7 +52,22 @@ Tensor network_input(const Planes& src, int rows, int cols) {
   for (int k = 0; k < 3; ++k) {
     float* dst = t.data.data() + static_cast<std::size_t>(k) * rows * cols;
     resize_linear(src.p[k].data(), src.rows, src.cols, dst, rows, cols);
-    for (int i = 0; i < rows * cols; ++i) dst[i] = dst[i] * 0.0078125f - 0.99609375f;
+    normalise(dst, rows * cols);
+  }
+  return t;
+}
+
+// The same from the whole image (a pyramid level), reading each needed image row once.
+Tensor network_input(const RgbSource& src, int rows, int cols) {
+  Tensor t(3, rows, cols);
+  for (int k = 0; k < 3; ++k) {
+    float* dst = t.data.data() + static_cast<std::size_t>(k) * rows * cols;
+    resize_linear_rows(
+        [&](int r, float* out) {
+          for (int c = 0; c < src.cols; ++c) out[c] = src.at(k, r, c);
+        },
+        src.rows, src.cols, dst, rows, cols);
+    normalise(dst, rows * cols);
   }
   return t;
 }
@@ -124,7 +145,7 @@ void rectify(std::vector<Candidate>& boxes) {
 
 // §7.4 crop: (h+1) x (w+1) zero-padded patch starting at (x-1, y-1), resized for the network.
 // Returns false for boxes that do not touch the image (the original aborts on them).
-bool crop_input(const Planes& img, const Candidate& c, int size, Tensor& out) {
+bool crop_input(const RgbSource& img, const Candidate& c, int size, Tensor& out) {
   const int x = static_cast<int>(c.x), y = static_cast<int>(c.y), w = static_cast<int>(c.w), h = static_cast<int>(c.h);
   if (w <= 0 || h <= 0) return false;
   const int pw = w + 1, ph = h + 1;
@@ -138,8 +159,7 @@ bool crop_input(const Planes& img, const Candidate& c, int size, Tensor& out) {
     patch.p[k].assign(static_cast<std::size_t>(ph) * pw, 0.f);
     for (int r = r0; r < r1; ++r)
       for (int col = c0; col < c1; ++col)
-        patch.p[k][static_cast<std::size_t>(r - (y - 1)) * pw + (col - (x - 1))] =
-            img.p[k][static_cast<std::size_t>(r) * img.cols + col];
+        patch.p[k][static_cast<std::size_t>(r - (y - 1)) * pw + (col - (x - 1))] = img.at(k, r, col);
   }
   out = network_input(patch, size, size);
   return true;
@@ -149,7 +169,7 @@ float face_probability(float a, float b) { return 1.f / (1.f + std::exp(a - b));
 
 // §7.2 stages 2-3: score each box's crop; keep those >= threshold with the new score and
 // regression (the box itself is unchanged until apply_correction).
-std::vector<Candidate> refine(const CNN& net, const Planes& img, const std::vector<Candidate>& boxes, int size,
+std::vector<Candidate> refine(const CNN& net, const RgbSource& img, const std::vector<Candidate>& boxes, int size,
                               float threshold) {
   std::vector<Candidate> kept;
   Tensor input;
@@ -177,7 +197,7 @@ MTCNN MTCNN::load(const std::string& detector_file) {
 std::vector<FaceBox> MTCNN::detect(const ImageView& image, const MTCNNSettings& s) const {
   std::vector<FaceBox> result;
   if (image.empty() || !(s.min_face > 0)) return result;
-  const Planes img = to_rgb_planes(image);
+  const RgbSource img(image);
   const int H = img.rows, W = img.cols;
 
   // Stage 1: PNet over the pyramid.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -131,15 +132,22 @@ struct LinearAxis {
 
 }  // namespace
 
-void resize_linear(const float* src, int src_rows, int src_cols, float* dst, int dst_rows, int dst_cols) {
+namespace {
+
+// source_row(r, scratch) returns a pointer to source row r (src_cols floats), possibly
+// written into scratch: one implementation for float planes and for rows produced on demand.
+template <class SourceRow>
+void resize_linear_impl(const SourceRow& source_row, int src_rows, int src_cols, float* dst, int dst_rows,
+                        int dst_cols) {
   const LinearAxis ax(src_cols, dst_cols), ay(src_rows, dst_rows);
   // Horizontal pass over every source row that the vertical pass needs.
   std::vector<float> rows(static_cast<std::size_t>(src_rows) * dst_cols);
   std::vector<char> done(static_cast<std::size_t>(src_rows), 0);
+  std::vector<float> scratch;
   auto hrow = [&](int r) -> const float* {
     float* out = &rows[static_cast<std::size_t>(r) * dst_cols];
     if (!done[static_cast<std::size_t>(r)]) {
-      const float* S = src + static_cast<std::size_t>(r) * src_cols;
+      const float* S = source_row(r, scratch);
       for (int x = 0; x < dst_cols; ++x) {
         const int sx = ax.index[static_cast<std::size_t>(x)];
         out[x] = sx + 1 < src_cols ? S[sx] * ax.w0[static_cast<std::size_t>(x)] + S[sx + 1] * ax.w1[static_cast<std::size_t>(x)]
@@ -157,6 +165,24 @@ void resize_linear(const float* src, int src_rows, int src_cols, float* dst, int
     float* D = dst + static_cast<std::size_t>(y) * dst_cols;
     for (int x = 0; x < dst_cols; ++x) D[x] = r0[x] * b0 + r1[x] * b1;
   }
+}
+
+}  // namespace
+
+void resize_linear(const float* src, int src_rows, int src_cols, float* dst, int dst_rows, int dst_cols) {
+  resize_linear_impl([&](int r, std::vector<float>&) { return src + static_cast<std::size_t>(r) * src_cols; },
+                     src_rows, src_cols, dst, dst_rows, dst_cols);
+}
+
+void resize_linear_rows(const std::function<void(int, float*)>& fill_row, int src_rows, int src_cols, float* dst,
+                        int dst_rows, int dst_cols) {
+  resize_linear_impl(
+      [&](int r, std::vector<float>& scratch) -> const float* {
+        scratch.resize(static_cast<std::size_t>(src_cols));
+        fill_row(r, scratch.data());
+        return scratch.data();
+      },
+      src_rows, src_cols, dst, dst_rows, dst_cols);
 }
 
 }  // namespace pyfacelm

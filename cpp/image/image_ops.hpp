@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "image/image.hpp"
 
@@ -26,5 +27,11 @@ void remap_bilinear(const float* src, int src_rows, int src_cols, const float* m
 // (dst + 0.5) * (src / dst) - 0.5 (float), edge-clamped, horizontal then vertical
 // pass, no anti-aliasing.
 void resize_linear(const float* src, int src_rows, int src_cols, float* dst, int dst_rows, int dst_cols);
+
+// The same resize (bit-identical results) from a source produced one row at a time:
+// fill_row(r, out) writes the src_cols floats of source row r. Each row is asked for at most
+// once, so a large 8-bit image can be resized without a float copy of the whole image.
+void resize_linear_rows(const std::function<void(int, float*)>& fill_row, int src_rows, int src_cols, float* dst,
+                        int dst_rows, int dst_cols);
 
 }  // namespace pyfacelm

@@ -1,13 +1,23 @@
 """Command line: ``pyfacelm image|video|models`` (also ``python -m pyfacelm``).
 
-Exit codes: 0 success, 1 unreadable input or missing models (one-line message), 2 bad arguments.
+Every problem is reported as one line on stderr (``pyfacelm: error: ...``), never a traceback.
+Exit codes:
+
+* 0 - success.
+* 1 - an input could not be read or decoded (image mode reports each one, processes the rest
+  and then exits 1 saying how many failed), missing model files, an output that cannot be
+  written, or a download that failed.
+* 2 - bad arguments (unknown option, ``--min-face 0``, ``--draw`` naming a file where a folder
+  is needed, ...).
+* 130 - interrupted (Ctrl-C); what was processed until then is in the CSV.
+* 141 - the reader of standard output went away (``pyfacelm ... | head``): stop quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -17,173 +27,46 @@ from .errors import ModelFormatError, ModelNotFoundError
 from .models import model_sets
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from .console import Progress
     from .detector import CLNFDetector
 
-__all__ = ["main"]
+__all__ = ["EXIT_BAD_ARGS", "EXIT_BROKEN_PIPE", "EXIT_FAILED", "EXIT_INTERRUPTED", "main"]
+
+EXIT_FAILED = 1
+EXIT_BAD_ARGS = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a program ended by SIGPIPE
 
 
 class UserError(Exception):
     """A problem with the user's input, reported in one line with exit code 1."""
 
-
-def _detector(args: argparse.Namespace) -> CLNFDetector:
-    from .detector import CLNFDetector
-
-    return CLNFDetector(args.model, args.model_dir)
+    exit_code = EXIT_FAILED
 
 
-def _open_output(path: str | None) -> tuple[TextIO, bool]:
-    if path is None or path == "-":
-        return sys.stdout, False
+class ArgumentError(UserError):
+    """An argument value that cannot work, found after parsing: exit code 2."""
+
+    exit_code = EXIT_BAD_ARGS
+
+
+class Interrupted(Exception):
+    """Ctrl-C, with what was written until then."""
+
+
+# -- argument types: bad values are argument errors (exit 2), found before any work is done --
+
+
+def _positive_float(text: str) -> float:
     try:
-        return open(path, "w", encoding="utf-8", newline=""), True
-    except OSError as e:
-        raise UserError(f"cannot write {path}: {e.strerror}") from e
-
-
-def cmd_image(args: argparse.Namespace) -> int:
-    from .csv_output import CsvWriter
-    from .drawing import draw_faces
-    from .video import require_cv2
-
-    cv2 = require_cv2()
-    images = []
-    for p in args.images:
-        path = Path(p)
-        if not path.is_file():
-            raise UserError(f"no such image: {p}")
-        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if img is None:
-            raise UserError(f"cannot read image: {p}")
-        images.append((p, img))
-    det = _detector(args)
-    draw_dir = Path(args.draw) if args.draw else None
-    if draw_dir is not None:
-        draw_dir.mkdir(parents=True, exist_ok=True)
-    out, close = _open_output(args.output)
-    try:
-        writer = CsvWriter(out, sequence=False, n_modes=det.n_modes)
-        for p, img in images:
-            faces = det.detect(img, min_face=args.min_face, multi_view=args.multi_view)
-            for i, face in enumerate(faces):
-                writer.write_image_face(p, i, face)
-            if draw_dir is not None:
-                target = draw_dir / (Path(p).stem + ".png")
-                if not cv2.imwrite(str(target), draw_faces(img, faces)):
-                    raise UserError(f"cannot write {target}")
-            if not args.quiet and close:
-                print(f"{p}: {len(faces)} face(s)", file=sys.stderr)
-    finally:
-        if close:
-            out.close()
-    return 0
-
-
-def _progress(done: int, total: int | None, start: float) -> None:
-    elapsed = time.perf_counter() - start
-    fps = done / elapsed if elapsed > 0 else 0.0
-    msg = f"\r{done}/{total} frames" if total else f"\r{done} frames"
-    msg += f", {fps:.1f} fps"
-    if total and fps > 0:
-        msg += f", ETA {max(0.0, (total - done) / fps):.0f} s"
-    sys.stderr.write(msg + "   ")
-    sys.stderr.flush()
-
-
-def cmd_video(args: argparse.Namespace) -> int:
-    from .csv_output import CsvWriter
-    from .drawing import draw_faces
-    from .video import open_video, require_cv2
-
-    cv2 = require_cv2()
-    try:
-        source = open_video(args.video)
-    except FileNotFoundError as e:
-        raise UserError(str(e)) from e
-    except OSError as e:
-        raise UserError(str(e)) from e
-    det = _detector(args)
-    max_faces = args.max_faces
-    tracker = det.tracker(max_faces=max_faces, fps=source.fps if source.fps > 0 else None)
-    out, close = _open_output(args.output)
-    writer_video = None
-    show_progress = sys.stderr.isatty() and not args.quiet
-    start = time.perf_counter()
-    try:
-        csv = CsvWriter(out, sequence=True, n_modes=det.n_modes)
-        n = 0
-        for n, frame in enumerate(source, start=1):
-            faces = tracker.update(frame)
-            ts = source.timestamp(n - 1)
-            if max_faces == 1:
-                csv.write_frame(n, ts, faces[0] if faces else None, 0)
-            else:
-                for f in faces:
-                    csv.write_frame(n, ts, f, f.face_id or 0)
-            if args.draw:
-                if writer_video is None:
-                    h, w = frame.shape[:2]
-                    fps = source.fps if source.fps > 0 else 30.0
-                    writer_video = cv2.VideoWriter(
-                        args.draw, cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h)
-                    )
-                    if not writer_video.isOpened():
-                        raise UserError(f"cannot write video {args.draw}")
-                writer_video.write(draw_faces(frame, faces))
-            if show_progress and (n % 10 == 0):
-                _progress(n, source.frame_count, start)
-        if n == 0:
-            raise UserError(f"no frames could be read from {args.video}")
-        if show_progress:
-            _progress(n, n, start)
-            sys.stderr.write("\n")
-    finally:
-        if writer_video is not None:
-            writer_video.release()
-        if close:
-            out.close()
-    return 0
-
-
-def cmd_models(args: argparse.Namespace) -> int:
-    from .download import DownloadError, LicenseNotAcceptedError, download_models, import_models
-    from .models import find_model_dir, verify
-
-    if args.action == "download":
-        try:
-            root = download_models(
-                args.set or ["clnf"],
-                args.model_dir,
-                accept_license=args.accept_license,
-                mirrors=args.mirror or (),
-            )
-        except (DownloadError, LicenseNotAcceptedError, ValueError) as e:
-            raise UserError(str(e)) from e
-        print(verify(root, check_hash=False))
-        return 0
-    if args.action == "import":
-        if not args.path:
-            raise UserError("models import needs the path of an OpenFace checkout or model folder")
-        try:
-            root, copied, rejected = import_models(args.path, args.model_dir)
-        except FileNotFoundError as e:
-            raise UserError(str(e)) from e
-        print(f"copied {len(copied)} file(s) into {root}")
-        for p in rejected:
-            print(f"  not copied (does not match OpenFace 2.2's SHA-256): {p}")
-        print(verify(root, check_hash=False))
-        return 0
-    root = find_model_dir(args.model_dir)
-    if args.action == "where":
-        report = verify(root, check_hash=False)
-        print(root)
-        for name, ok in report.sets.items():
-            print(f"  {name:10s} {'complete' if ok else 'incomplete'}")
-        return 0
-    report = verify(root, check_hash=True)
-    print(report)
-    bad = report.problems
-    return 1 if bad else 0
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of pixels, got {text}")
+    return v
 
 
 def _max_faces(text: str) -> int | None:
@@ -201,9 +84,287 @@ def _max_faces(text: str) -> int | None:
     return n
 
 
+def _detector(args: argparse.Namespace) -> CLNFDetector:
+    from .detector import MODELS, CLNFDetector
+    from .models import search_model_dir
+
+    if args.model in MODELS:  # say it in the command line's words (--model-dir, not model_dir=)
+        search = search_model_dir(args.model_dir)
+        if search.found is None:
+            raise UserError(search.message("--model-dir DIR"))
+    try:
+        return CLNFDetector(args.model, args.model_dir)
+    except ValueError as e:  # ModelFormatError, an unknown model name
+        raise UserError(str(e)) from e
+
+
+def _open_output(path: str | None) -> tuple[TextIO, bool]:
+    if path is None or path == "-":
+        return sys.stdout, False
+    if Path(path).is_dir():
+        raise ArgumentError(f"-o {path}: is a folder; -o takes a CSV file name")
+    try:
+        return open(path, "w", encoding="utf-8", newline=""), True
+    except OSError as e:
+        raise UserError(f"cannot write {path}: {e.strerror or e}") from e
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    return not args.quiet and sys.stderr.isatty()
+
+
+_VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv", ".wmv", ".webm", ".mpg", ".mpeg", ".m4v")
+
+
+def _read_image_quietly(path: str, progress: Progress) -> np.ndarray | OSError:
+    """The image (or an OSError) with the decoders' own stderr chatter turned into a warning."""
+    from .console import captured_native_stderr
+    from .video import read_image
+
+    img: np.ndarray | OSError
+    with captured_native_stderr() as native:
+        try:
+            img = read_image(path)
+        except OSError as e:
+            img = e
+    lines = [s for s in native.text.splitlines() if s.strip() and "iCCP" not in s]
+    if lines and not isinstance(img, OSError):
+        # e.g. libjpeg's "Premature end of JPEG file": decoded, but not all of it.
+        progress.warn(f"{path}: {lines[0].strip()} (used what could be decoded)")
+    return img
+
+
+def cmd_image(args: argparse.Namespace) -> int:
+    from .console import Progress
+    from .csv_output import CsvWriter
+    from .drawing import draw_faces, drawing_names
+    from .inputs import expand_image_args, read_list_file
+    from .video import require_cv2
+
+    names = list(args.images)
+    if args.list is not None:
+        try:
+            names += read_list_file(args.list)
+        except OSError as e:
+            raise UserError(f"cannot read --list {args.list}: {e.strerror or e}") from e
+    if not names:
+        raise ArgumentError("no images given: name files, folders or patterns, or use --list")
+    draw_dir = Path(args.draw) if args.draw else None
+    if draw_dir is not None and draw_dir.exists() and not draw_dir.is_dir():
+        raise ArgumentError(f"--draw {args.draw}: is a file; --draw takes a folder")
+    inputs = expand_image_args(names, recursive=args.recursive)
+    progress = Progress("images", len(inputs.files), enabled=_show_progress(args))
+    for problem in inputs.problems:
+        progress.warn(problem)
+    failed = len(inputs.problems)
+    cv2 = require_cv2()
+    det = _detector(args)
+    if draw_dir is not None:
+        try:
+            draw_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UserError(f"cannot create --draw folder {draw_dir}: {e.strerror or e}") from e
+    drawn = drawing_names(inputs.files) if draw_dir is not None else []
+    out, close = _open_output(args.output)
+    completed = 0
+    try:
+        writer = CsvWriter(out, sequence=False, n_modes=det.n_modes, sep=args.sep)
+        for done, path in enumerate(inputs.files, start=1):
+            img = _read_image_quietly(path, progress)
+            if isinstance(img, OSError):
+                video = Path(path).suffix.lower() in _VIDEO_SUFFIXES
+                progress.warn(str(img) + (" (a video? use `pyfacelm video`)" if video else ""))
+                failed += 1
+                completed = done
+                progress.update(done)
+                continue
+            try:
+                faces = det.detect(img, min_face=args.min_face, multi_view=args.multi_view)
+            except (TypeError, ValueError) as e:
+                progress.warn(f"{path}: {e}")
+                failed += 1
+                completed = done
+                progress.update(done)
+                continue
+            for i, face in enumerate(faces):
+                writer.write_image_face(path, i, face)
+            if not faces:
+                writer.write_image_face(path, 0, None)
+            if close:
+                writer.flush()  # rows as they come: a file being watched, or a run cut short
+            if draw_dir is not None:
+                target = draw_dir / drawn[done - 1]
+                if not cv2.imwrite(str(target), draw_faces(img, faces)):
+                    raise UserError(f"cannot write {target}")
+            del img
+            completed = done
+            progress.update(done)
+    except KeyboardInterrupt:
+        where = f"; {args.output} holds their rows" if close else ""
+        raise Interrupted(
+            f"interrupted after {completed} of {len(inputs.files)} images{where}"
+        ) from None
+    finally:
+        progress.close()
+        if close:
+            out.close()
+    if failed:
+        total = len(inputs.files) + len(inputs.problems)
+        raise UserError(f"{failed} of {total} inputs failed (see the warnings above)")
+    return 0
+
+
+def cmd_video(args: argparse.Namespace) -> int:
+    from .console import Progress
+    from .csv_output import CsvWriter
+    from .drawing import draw_faces, open_video_writer
+    from .video import FrameSizeError, open_video
+
+    if args.draw and Path(args.draw).is_dir():
+        raise ArgumentError(f"--draw {args.draw}: is a folder; --draw takes a video file name")
+    try:
+        source = open_video(args.video)
+    except OSError as e:
+        raise UserError(str(e)) from e
+    det = _detector(args)
+    max_faces = args.max_faces
+    tracker = det.tracker(max_faces=max_faces, fps=source.fps if source.fps > 0 else None)
+    out, close = _open_output(args.output)
+    writer_video = None
+    progress = Progress("frames", source.frame_count, enabled=_show_progress(args))
+    n = written = 0  # frames read; frames whose rows are in the CSV
+    try:
+        csv = CsvWriter(out, sequence=True, n_modes=det.n_modes, sep=args.sep)
+        frames = iter(source)
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                break
+            except (FrameSizeError, OSError) as e:
+                raise UserError(str(e)) from e
+            n += 1
+            try:
+                faces = tracker.update(frame)
+            except ValueError as e:  # a size change the source did not catch, bad frame
+                raise UserError(f"{source.name}: frame {n}: {e}") from e
+            ts = source.timestamp(n - 1)
+            if max_faces == 1:
+                csv.write_frame(n, ts, faces[0] if faces else None, 0)
+            else:
+                for f in faces:
+                    csv.write_frame(n, ts, f, f.face_id or 0)
+            written = n
+            if args.draw:
+                if writer_video is None:
+                    h, w = frame.shape[:2]
+                    fps = source.fps if source.fps > 0 else 30.0
+                    try:
+                        writer_video, codec = open_video_writer(args.draw, fps, (w, h))
+                    except OSError as e:
+                        raise UserError(str(e)) from e
+                    if codec != "H.264" and not args.quiet:
+                        progress.warn(_codec_note(args.draw, codec))
+                writer_video.write(draw_faces(frame, faces))
+            progress.update(n)
+        if n == 0:
+            raise UserError(f"no frames could be read from {args.video}")
+    except KeyboardInterrupt:
+        where = f"; {args.output} holds their rows" if close else ""
+        raise Interrupted(f"interrupted after {written} frames{where}") from None
+    finally:
+        progress.close()
+        source.close()
+        if writer_video is not None:
+            writer_video.release()
+        if close:
+            out.close()
+    return 0
+
+
+def _codec_note(path: str, codec: str) -> str:
+    return (
+        f"{path} is encoded with {codec}: the installed OpenCV has no H.264 encoder, and some "
+        f"browsers and players do not play {codec} (re-encode it, e.g. with ffmpeg -i {path} "
+        "-c:v libx264 out_h264.mp4)"
+    )
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .download import (
+        ACCEPT_ENV,
+        LICENSE_SUMMARY,
+        DownloadError,
+        LicenseNotAcceptedError,
+        download_models,
+        import_models,
+    )
+    from .models import search_model_dir, verify
+
+    if args.action == "license":
+        print(LICENSE_SUMMARY)
+        return 0
+    if args.action == "download":
+        try:
+            root = download_models(
+                args.set or ["clnf"],
+                args.model_dir,
+                accept_license=args.accept_license,
+                mirrors=args.mirror or (),
+                use_official=not args.mirror_only,
+            )
+        except LicenseNotAcceptedError as e:
+            raise UserError(
+                "OpenFace's model licence was not accepted: read it (pyfacelm models license), "
+                f"then pass --accept-license or set {ACCEPT_ENV}=1"
+            ) from e
+        except DownloadError as e:
+            hint = (
+                " - offline? Try --mirror URL (a reachable copy of the model folder) or "
+                "`pyfacelm models import /path/to/OpenFace`"
+                if e.unreachable
+                else ""
+            )
+            raise UserError(e.detail + hint) from e
+        except ValueError as e:
+            raise UserError(str(e)) from e
+        print(verify(root, check_hash=False))
+        return 0
+    if args.action == "import":
+        if not args.path:
+            raise ArgumentError("models import needs the path of an OpenFace checkout or folder")
+        try:
+            root, copied, rejected = import_models(args.path, args.model_dir)
+        except FileNotFoundError as e:
+            raise UserError(str(e)) from e
+        except OSError as e:
+            where = args.model_dir or "the cache folder"
+            raise UserError(f"cannot import into {where}: {e}") from e
+        print(f"copied {len(copied)} file(s) into {root}")
+        for p in rejected:
+            print(f"  not copied (does not match OpenFace 2.2's SHA-256): {p}")
+        print(verify(root, check_hash=False))
+        return 0
+    search = search_model_dir(args.model_dir)
+    if search.found is None:
+        if args.action == "verify":
+            raise UserError(search.message("--model-dir DIR"))
+        print("no OpenFace model files found")
+        for place in search.tried:
+            print(f"  looked in {place}")
+        print("  get them: pyfacelm models download  (or: pyfacelm models import OPENFACE_DIR)")
+        return 0
+    report = verify(search.found, check_hash=args.action == "verify")
+    print(report)
+    return EXIT_FAILED if report.problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
-        prog="pyfacelm", description="OpenFace's facial landmark detector, in-process."
+        prog="pyfacelm",
+        description="OpenFace's facial landmark detector, in-process.",
+        epilog="Exit codes: 0 ok, 1 an input failed / missing models / cannot write, "
+        "2 bad arguments, 130 interrupted, 141 output pipe closed.",
     )
     ap.add_argument("--version", action="version", version=f"pyfacelm {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -217,12 +378,33 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model-dir", default=None, help="folder of OpenFace's model files")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
 
-    p = sub.add_parser("image", help="detect and fit every face in images; one CSV row per face")
-    p.add_argument("images", nargs="+", metavar="IMG")
-    p.add_argument("-o", "--output", default=None, help="CSV file (default: standard output)")
+    def csv_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-o", "--output", default=None, help="CSV file (default: standard output)")
+        p.add_argument(
+            "--sep",
+            default=",",
+            choices=[",", ", "],
+            help="field separator: ',' (default, as OpenFace 2.2) or ', ' (older OpenFace)",
+        )
+
+    p = sub.add_parser(
+        "image",
+        help="detect and fit every face in images; one CSV row per face",
+        description="Images are read and fitted one at a time; an unreadable one is reported "
+        "and skipped (exit code 1 at the end). An image without a face gets a row with success 0.",
+    )
+    p.add_argument(
+        "images", nargs="*", metavar="IMAGE", help="image files, folders or patterns (*.jpg)"
+    )
+    p.add_argument("--list", metavar="FILE", help="a text file of images, one per line (- = stdin)")
+    p.add_argument("-r", "--recursive", action="store_true", help="also search sub-folders")
+    csv_args(p)
     p.add_argument("--draw", metavar="DIR", default=None, help="write annotated PNGs into DIR")
     p.add_argument(
-        "--min-face", type=float, default=60, help="smallest face to detect, pixels (60)"
+        "--min-face",
+        type=_positive_float,
+        default=60,
+        help="smallest face to detect, pixels (60)",
     )
     p.add_argument(
         "--multi-view", action="store_true", help="try 11 head rotations per face (slower)"
@@ -230,10 +412,20 @@ def build_parser() -> argparse.ArgumentParser:
     model_args(p)
     p.set_defaults(func=cmd_image)
 
-    p = sub.add_parser("video", help="track faces through a video file or an image folder")
-    p.add_argument("video", metavar="VIDEO_OR_FOLDER")
-    p.add_argument("-o", "--output", default=None, help="CSV file (default: standard output)")
-    p.add_argument("--draw", metavar="OUT.mp4", default=None, help="write an annotated MP4")
+    p = sub.add_parser(
+        "video",
+        help="track faces through a video, image sequence folder, camera or stream",
+        description="VIDEO is a video file, a folder of same-size images (a sequence), a camera "
+        "index such as 0, or a URL OpenCV can open. Ctrl-C stops and keeps the CSV so far.",
+    )
+    p.add_argument("video", metavar="VIDEO")
+    csv_args(p)
+    p.add_argument(
+        "--draw",
+        metavar="OUT.mp4",
+        default=None,
+        help="write an annotated video (H.264 if possible)",
+    )
     p.add_argument(
         "--max-faces",
         type=_max_faces,
@@ -245,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_video)
 
     p = sub.add_parser("models", help="find, verify, download or import OpenFace's model files")
-    p.add_argument("action", choices=["where", "verify", "download", "import"])
+    p.add_argument("action", choices=["where", "verify", "download", "import", "license"])
     p.add_argument("path", nargs="?", help="import: an OpenFace checkout or model folder")
     p.add_argument(
         "--set",
@@ -263,27 +455,57 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--accept-license",
         action="store_true",
-        help="accept OpenFace's model licence (shown on request)",
+        help="accept OpenFace's model licence (pyfacelm models license shows it)",
     )
     p.add_argument(
         "--mirror",
         action="append",
         help="download: base URL of a copy of the model folder, tried first",
     )
+    p.add_argument(
+        "--mirror-only",
+        action="store_true",
+        help="download: use only the --mirror URLs, not OpenFace's own",
+    )
     p.set_defaults(func=cmd_models)
     return ap
+
+
+def _stdout_gone() -> int:
+    # Python would report the failed flush of stdout at exit: point stdout at nothing first.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (UserError, ModelNotFoundError, ModelFormatError, ImportError) as e:
+    except BrokenPipeError:
+        return _stdout_gone()
+    except UserError as e:
         print(f"pyfacelm: error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("pyfacelm: interrupted", file=sys.stderr)
-        return 130
+        return e.exit_code
+    except (ModelNotFoundError, ModelFormatError, ImportError) as e:
+        print(f"pyfacelm: error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except (Interrupted, KeyboardInterrupt) as e:
+        print(f"pyfacelm: {str(e) or 'interrupted'}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as e:  # a bug: still one line, but say so and how to see more
+        if os.environ.get("PYFACELM_DEBUG"):
+            raise
+        print(
+            f"pyfacelm: internal error: {type(e).__name__}: {e} (please report it; "
+            "PYFACELM_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

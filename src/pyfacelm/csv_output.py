@@ -1,7 +1,11 @@
-"""CSV output with OpenFace's column names, order and number formatting (SPEC §11.4).
+"""CSV output with OpenFace 2.2's column names, order and number formatting.
 
-Written: ``frame, face_id, timestamp, confidence, success`` (sequences) or
-``image, face, confidence, success`` (images), then the eye landmarks ``eye_lmk_x_*``,
+Fields are separated by ``,`` as OpenFace 2.2's code writes them (older OpenFace versions wrote
+``", "``; ``sep=", "`` reproduces that for scripts written against them). The header is written
+at once, so a run that finds no face still gives a valid, header-only CSV.
+
+Written: ``frame, face_id, timestamp, confidence, success`` (sequences) or ``image, face,
+confidence, success`` (images), then the eye landmarks ``eye_lmk_x_*``,
 ``eye_lmk_y_*``, the head pose ``pose_T*``, ``pose_R*``, the 2D landmarks ``x_*``, ``y_*``, the
 3D landmarks ``X_*``, ``Y_*``, ``Z_*`` and the shape parameters ``p_scale ... p_ty, p_0 ...``.
 Not written (pyfacelm does not compute them): gaze, 3D eye landmarks, action units.
@@ -48,12 +52,16 @@ class CsvWriter:
         n_landmarks: int = 68,
         n_eye: int = 56,
         n_modes: int = 34,
+        sep: str = ",",
     ):
+        if sep not in (",", ", "):
+            raise ValueError(f"sep must be ',' or ', ', got {sep!r}")
         self._out = out
         self._sequence = sequence
+        self._sep = sep
         self._sizes = (n_landmarks, n_eye, n_modes)
         self._cols = header(n_landmarks, n_eye, n_modes, sequence=sequence)
-        self._wrote_header = False
+        self._out.write(sep.join(self._cols) + "\n")
 
     @property
     def columns(self) -> list[str]:
@@ -61,9 +69,6 @@ class CsvWriter:
 
     def _row(self, lead: list[str], face: Face | None) -> None:
         n, n_eye, m = self._sizes
-        if not self._wrote_header:
-            self._out.write(",".join(self._cols) + "\n")
-            self._wrote_header = True
         if face is None:
             body = ["0"] * (len(self._cols) - len(lead))
         else:
@@ -79,7 +84,7 @@ class CsvWriter:
                 + _fmt(face.params_global, 3)
                 + _fmt(face.params_local, 3)
             )
-        self._out.write(",".join(lead + body) + "\n")
+        self._out.write(self._sep.join(lead + body) + "\n")
 
     def write_frame(
         self, frame: int, timestamp: float, face: Face | None, face_id: int = 0
@@ -90,12 +95,18 @@ class CsvWriter:
         lead = [str(frame), str(face_id), f"{timestamp:.3f}", f"{conf:.2f}", str(success)]
         self._row(lead, face)
 
-    def write_image_face(self, image: str, index: int, face: Face) -> None:
-        """An image row (`image` is quoted if it holds a comma or quote)."""
+    def write_image_face(self, image: str, index: int, face: Face | None) -> None:
+        """An image row (`image` is quoted if it holds a comma, quote or line break).
+
+        ``face=None`` is the row of an image without a face: face 0, confidence 0, success 0 and
+        zeros elsewhere, so that every image read has at least one row.
+        """
         name = (
-            image
-            if ("," not in image and '"' not in image)
-            else '"' + image.replace('"', '""') + '"'
+            image if not any(c in image for c in ',"\r\n') else '"' + image.replace('"', '""') + '"'
         )
-        lead = [name, str(index), f"{face.confidence:.3f}", "1" if face.success else "0"]
+        conf, ok = (0.0, False) if face is None else (face.confidence, face.success)
+        lead = [name, str(index), f"{conf:.3f}", "1" if ok else "0"]
         self._row(lead, face)
+
+    def flush(self) -> None:
+        self._out.flush()

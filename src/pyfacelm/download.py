@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
+import socket
 import sys
 import time
 import urllib.error
@@ -44,7 +45,24 @@ _CHUNK = 1 << 16
 
 
 class DownloadError(OSError):
-    """A model file could not be obtained or did not verify."""
+    """A model file could not be obtained or did not verify.
+
+    ``unreachable`` is True when no URL could even be reached (no network, DNS failure): the
+    message then suggests a mirror or importing from an OpenFace checkout. ``detail`` is the
+    message without that suggestion (the command line words it for its own options).
+    """
+
+    def __init__(self, detail: str, *, unreachable: bool = False) -> None:
+        hint = (
+            " No server could be reached (offline?): pass mirrors=[URL] with a reachable copy of "
+            "the model folder, or copy the files from an OpenFace checkout with "
+            "pyfacelm.download.import_models(path)."
+            if unreachable
+            else ""
+        )
+        super().__init__(detail + hint)
+        self.detail = detail
+        self.unreachable = unreachable
 
 
 class LicenseNotAcceptedError(PermissionError):
@@ -87,8 +105,8 @@ def _consent(accept_license: bool, ask: Callable[[str], str] | None) -> None:
         if answer.strip().lower() == "yes":
             return
     raise LicenseNotAcceptedError(
-        "OpenFace's model licence was not accepted: pass --accept-license (accept_license=True) "
-        f"or set {ACCEPT_ENV}=1 after reading it.\n" + LICENSE_SUMMARY
+        "OpenFace's model licence was not accepted: after reading it (below), pass "
+        f"accept_license=True or set {ACCEPT_ENV}=1.\n" + LICENSE_SUMMARY
     )
 
 
@@ -116,6 +134,13 @@ class _Progress:
     def close(self) -> None:
         if self.enabled:
             sys.stderr.write("\n")
+
+
+def _unreachable(err: BaseException) -> bool:
+    """True for failures before any server answered: DNS, refused or timed-out connections."""
+    if isinstance(err, urllib.error.URLError):  # HTTPError never gets here (handled first)
+        return isinstance(err.reason, OSError)
+    return isinstance(err, (ConnectionRefusedError, TimeoutError, socket.gaierror))
 
 
 def _fetch(
@@ -190,6 +215,7 @@ def download_models(
             final = root / e["path"]
             part = staging / (e["path"].replace("/", "__") + ".part")
             errors = []
+            reached = False  # did any server answer (even with an error)?
             urls = [m.rstrip("/") + "/" + e["path"] for m in mirrors]
             urls += list(e["urls"]) if use_official else []
             for real in urls:
@@ -198,10 +224,13 @@ def download_models(
                 except (OSError, http.client.HTTPException) as err:
                     # A partial file stays in .partial/ for a later resume.
                     if isinstance(err, urllib.error.HTTPError):
+                        reached = True
                         errors.append(f"{real}: HTTP {err.code} {err.reason}")
                     else:
+                        reached = reached or not _unreachable(err)
                         errors.append(f"{real}: {getattr(err, 'reason', None) or err}")
                     continue
+                reached = True
                 if part.stat().st_size == e["size"] and _sha256(part) == e["sha256"]:
                     final.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(part, final)
@@ -212,7 +241,9 @@ def download_models(
                 )
             else:
                 tried = "; ".join(errors) if errors else "no URL to try"
-                raise DownloadError(f"could not get {e['path']}: {tried}")
+                raise DownloadError(
+                    f"could not get {e['path']}: {tried}", unreachable=bool(errors) and not reached
+                )
     finally:
         bar.close()
         if staging.exists() and not any(staging.iterdir()):

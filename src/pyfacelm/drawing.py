@@ -1,19 +1,29 @@
-"""Drawing fitted faces onto images (needs the ``video`` extra: OpenCV)."""
+"""Drawing fitted faces onto images, naming the drawings and writing annotated videos (needs
+the ``video`` extra: OpenCV)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path, PurePath
+from typing import Any
 
 import numpy as np
 
 from .face import Face
-from .video import require_cv2
+from .video import require_cv2, silenced_opencv
 
-__all__ = ["default_intrinsics", "draw_faces"]
+__all__ = ["VIDEO_CODECS", "default_intrinsics", "draw_faces", "drawing_names", "open_video_writer"]
+
+#: Codecs tried for annotated videos, in order: H.264 plays in browsers and every player, but
+#: OpenCV's pip wheels usually ship without an H.264 encoder; MPEG-4 Part 2 always works.
+VIDEO_CODECS = (("avc1", "H.264"), ("mp4v", "MPEG-4 Part 2 (mp4v)"))
 
 
 def default_intrinsics(width: int, height: int) -> tuple[float, float, float, float]:
-    """OpenFace's camera guess from the image size (SPEC §11.1): (fx, fy, cx, cy)."""
+    """OpenFace's camera guess from the image size: focal length 500 px at 640x480, scaled with
+    the image (the mean of the width and height scalings), principal point at the centre.
+    Returns (fx, fy, cx, cy)."""
     f = (500.0 * width / 640.0 + 500.0 * height / 480.0) / 2.0
     return f, f, width / 2.0, height / 2.0
 
@@ -76,3 +86,53 @@ def draw_faces(
             thick,
         )
     return out
+
+
+def drawing_names(paths: Sequence[str], suffix: str = ".png") -> list[str]:
+    """One distinct file name per input path, for drawings written into one folder.
+
+    The name is the input's stem (``a/x.jpg`` -> ``x.png``) when no other input has that stem;
+    otherwise its path below the inputs' common folder with ``/`` turned into ``_`` and its
+    extension kept (``a/x.jpg``, ``b/x.jpg``, ``a/x.png`` -> ``a_x.jpg.png``, ``b_x.jpg.png``,
+    ``a_x.png.png``); any name still taken gets ``-2``, ``-3``, ... (the same file given twice).
+    """
+    pure = [PurePath(os.path.abspath(p)) for p in paths]
+    stems: dict[str, int] = {}
+    for p in pure:
+        stems[p.stem] = stems.get(p.stem, 0) + 1
+    common = PurePath(os.path.commonpath([str(p.parent) for p in pure])) if pure else PurePath()
+    names: list[str] = []
+    taken: set[str] = set()
+    for p in pure:
+        if stems[p.stem] == 1:
+            base = p.stem
+        else:
+            base = "_".join(p.relative_to(common).parts)
+        name, k = base + suffix, 1
+        while name.lower() in taken:  # case-insensitive file systems (Windows, macOS)
+            k += 1
+            name = f"{base}-{k}{suffix}"
+        taken.add(name.lower())
+        names.append(name)
+    return names
+
+
+def open_video_writer(
+    path: str | os.PathLike[str], fps: float, size: tuple[int, int]
+) -> tuple[Any, str]:
+    """An opened ``cv2.VideoWriter`` for `path` (``size`` = (width, height)) and the name of the
+    codec it uses: H.264 when the installed OpenCV can encode it, else MPEG-4 Part 2.
+
+    Raises:
+        OSError: the file cannot be written (missing folder, permissions, no usable encoder).
+    """
+    p = Path(path)
+    if not p.parent.is_dir():
+        raise OSError(f"cannot write {p}: folder {p.parent} does not exist")
+    with silenced_opencv() as cv2:
+        for fourcc, name in VIDEO_CODECS:
+            writer = cv2.VideoWriter(str(p), cv2.VideoWriter_fourcc(*fourcc), fps, size)
+            if writer.isOpened():
+                return writer, name
+            writer.release()
+    raise OSError(f"cannot write video {p}: OpenCV could not open it with any of its encoders")

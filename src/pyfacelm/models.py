@@ -29,21 +29,25 @@ from .errors import ModelNotFoundError
 __all__ = [
     "ENV_VAR",
     "FileStatus",
+    "ModelSearch",
     "VerifyReport",
     "cache_dir",
     "find_model_dir",
     "manifest",
     "model_sets",
+    "search_model_dir",
     "verify",
 ]
 
 ENV_VAR = "PYFACELM_MODEL_DIR"
 
+# Named in every "not found" message: the first error a new user meets must say how to get out.
 _HOW_TO_GET = (
-    "OpenFace's model files are not bundled (their licence forbids redistribution). "
-    "Point pyfacelm at an existing OpenFace model folder (lib/local/LandmarkDetector/model) with "
-    f"model_dir=... or the {ENV_VAR} environment variable, or put the files in the cache folder "
-    "{cache}."
+    "OpenFace's model files are not bundled (their licence forbids redistribution). Get them once "
+    "with the command `pyfacelm models download` (OpenFace's official URLs, after showing the "
+    "licence) or `pyfacelm models import /path/to/OpenFace` (copies them from an OpenFace "
+    "checkout), which put them in {cache}; or point pyfacelm at an existing OpenFace model folder "
+    f"(lib/local/LandmarkDetector/model) with {{option}} or the {ENV_VAR} environment variable."
 )
 
 
@@ -85,6 +89,58 @@ def _looks_like_model_dir(path: Path) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class ModelSearch:
+    """Where :func:`search_model_dir` looked, and the model folder it found (or None)."""
+
+    found: Path | None
+    tried: tuple[str, ...]
+
+    def how_to_get(self, option: str = "model_dir=...") -> str:
+        """What to do when nothing was found: the commands that fetch the models. ``option`` is
+        how the caller names an explicit folder (the command line says ``--model-dir DIR``)."""
+        return _HOW_TO_GET.format(cache=cache_dir(), option=option)
+
+    def message(self, option: str = "model_dir=...") -> str:
+        """The "not found" message: where pyfacelm looked and how to get the models."""
+        return (
+            "OpenFace model files not found. Looked in: "
+            + "; ".join(self.tried)
+            + ". "
+            + self.how_to_get(option)
+        )
+
+
+def search_model_dir(model_dir: str | os.PathLike[str] | None = None) -> ModelSearch:
+    """Look for OpenFace's model files as :func:`find_model_dir` does, without raising.
+
+    ``found`` is the first usable folder (None if there is none) and ``tried`` says, for every
+    place looked at before it, why it was not usable.
+    """
+    tried: list[str] = []
+    if model_dir is not None:
+        p = Path(model_dir).expanduser()
+        why = _looks_like_model_dir(p)
+        if why is None:
+            return ModelSearch(p.resolve(), ())
+        return ModelSearch(None, (f"the given folder {str(p)!r} ({why})",))
+    env = os.environ.get(ENV_VAR)
+    if env:
+        p = Path(env).expanduser()
+        why = _looks_like_model_dir(p)
+        if why is None:
+            return ModelSearch(p.resolve(), ())
+        tried.append(f"${ENV_VAR}={str(p)!r} ({why})")
+    else:
+        tried.append(f"${ENV_VAR} (not set)")
+    c = cache_dir()
+    why = _looks_like_model_dir(c)
+    if why is None:
+        return ModelSearch(c.resolve(), tuple(tried))
+    tried.append(f"{str(c)!r} ({why})")
+    return ModelSearch(None, tuple(tried))
+
+
 def find_model_dir(model_dir: str | os.PathLike[str] | None = None) -> Path:
     """Return the folder holding OpenFace's model files.
 
@@ -94,37 +150,17 @@ def find_model_dir(model_dir: str | os.PathLike[str] | None = None) -> Path:
 
     Raises:
         ModelNotFoundError: no model folder was found; the message lists where pyfacelm looked
-            and how to get the models.
+            and how to get the models (``pyfacelm models download`` or ``... import``).
     """
-    tried: list[str] = []
+    search = search_model_dir(model_dir)
+    if search.found is not None:
+        return search.found
     if model_dir is not None:
         p = Path(model_dir).expanduser()
-        why = _looks_like_model_dir(p)
-        if why is None:
-            return p.resolve()
         raise ModelNotFoundError(
-            f"model_dir {str(p)!r} {why}. " + _HOW_TO_GET.format(cache=cache_dir())
+            f"model_dir {str(p)!r} {_looks_like_model_dir(p)}. " + search.how_to_get()
         )
-    env = os.environ.get(ENV_VAR)
-    if env:
-        p = Path(env).expanduser()
-        why = _looks_like_model_dir(p)
-        if why is None:
-            return p.resolve()
-        tried.append(f"${ENV_VAR}={str(p)!r} ({why})")
-    else:
-        tried.append(f"${ENV_VAR} (not set)")
-    c = cache_dir()
-    why = _looks_like_model_dir(c)
-    if why is None:
-        return c.resolve()
-    tried.append(f"{str(c)!r} ({why})")
-    raise ModelNotFoundError(
-        "OpenFace model files not found. Looked in: "
-        + "; ".join(tried)
-        + ". "
-        + _HOW_TO_GET.format(cache=c)
-    )
+    raise ModelNotFoundError(search.message())
 
 
 @dataclass(frozen=True)
@@ -148,6 +184,8 @@ class VerifyReport:
     model_dir: Path
     files: dict[str, FileStatus] = field(default_factory=dict)
     sets: dict[str, bool] = field(default_factory=dict)
+    #: Whether SHA-256 was checked (else only sizes).
+    hashed: bool = False
 
     @property
     def complete_sets(self) -> list[str]:
@@ -161,10 +199,29 @@ class VerifyReport:
         """Files of a set that are missing or do not verify."""
         return [p for p in model_sets()[set_name] if not self.files[p].ok]
 
+    def summary(self) -> str:
+        """One line saying what was checked, e.g. ``57 files checked (size and SHA-256): OK``."""
+        present = [f for f in self.files.values() if f.status != "missing"]
+        how = "size and SHA-256" if self.hashed else "size only"
+        bad = len(self.problems)
+        verdict = "OK" if not bad else f"{bad} do not match OpenFace 2.2's files"
+        missing = len(self.files) - len(present)
+        tail = f"; {missing} of the manifest's {len(self.files)} not present" if missing else ""
+        files = "1 file" if len(present) == 1 else f"{len(present)} files"
+        return f"{files} checked ({how}): {verdict}{tail}"
+
     def __str__(self) -> str:
-        lines = [f"model folder: {self.model_dir}"]
+        lines = [f"model folder: {self.model_dir}", f"  {self.summary()}"]
         for name, ok in self.sets.items():
-            lines.append(f"  {name:10s} {'complete' if ok else 'incomplete'}")
+            if ok:
+                lines.append(f"  {name:10s} complete")
+                continue
+            names = [
+                p if self.files[p].status == "missing" else f"{p} ({self.files[p].status})"
+                for p in self.missing_for(name)
+            ]
+            more = f" and {len(names) - 4} more" if len(names) > 4 else ""
+            lines.append(f"  {name:10s} incomplete, missing: {', '.join(names[:4])}{more}")
         for f in self.problems:
             lines.append(f"  {f.path}: {f.status}")
         return "\n".join(lines)
@@ -209,4 +266,4 @@ def verify(
         else:
             files[rel] = FileStatus(rel, "ok", size, actual)
     sets = {name: all(files[p].ok for p in paths) for name, paths in model_sets().items()}
-    return VerifyReport(root, files, sets)
+    return VerifyReport(root, files, sets, hashed=check_hash)
