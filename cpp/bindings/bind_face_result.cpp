@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include "common.hpp"
+#include "fitting/face_box.hpp"
 #include "fitting/face_result.hpp"
 
 namespace pyfacelm::py_bindings {
@@ -57,6 +58,12 @@ void bind_face_result(py::module_& m) {
                              })
       .def_readonly("view", &FaceResult::view)
       .def_property_readonly("box", [](const FaceResult& r) { return vector_array(r.box); })
+      .def_property_readonly("landmark_box", [](const FaceResult& r) { return vector_array(landmark_box(r.landmarks)); })
+      .def_property_readonly("detection_score",
+                             [](const FaceResult& r) -> py::object {
+                               if (!r.detection_score) return py::none();
+                               return py::float_(*r.detection_score);
+                             })
       .def_property_readonly("parts",
                              [](const FaceResult& r) {
                                py::dict d;

@@ -79,7 +79,11 @@ void bind_pdm(py::module_& m) {
 Landmarks are x = s * (first two rows of Rx(rx) Ry(ry) Rz(rz)) (mean + V p) + (tx, ty).
 params_global is [scale, rx, ry, rz, tx, ty] (radians); params_local has n_modes entries.
 dtype 'float32' computes exactly as OpenFace does; 'float64' is available for analysis.)doc")
-      .def(py::init<const std::string&, const std::string&>(), py::arg("path"), py::arg("dtype") = "float32")
+      .def(py::init([](const py::object& path, const std::string& dtype) {
+             // str, bytes or os.PathLike, decoded as the filesystem does.
+             return PyPDM(py::module_::import("os").attr("fsdecode")(path).cast<std::string>(), dtype);
+           }),
+           py::arg("path"), py::arg("dtype") = "float32")
       .def_property_readonly("n_points", &PyPDM::n_points)
       .def_property_readonly("n_modes", &PyPDM::n_modes)
       .def_property_readonly("dtype", &PyPDM::dtype)

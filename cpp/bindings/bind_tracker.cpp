@@ -2,10 +2,10 @@
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <cmath>
 #include <mutex>
 
 #include "common.hpp"
-#include "fitting/face_box.hpp"
 #include "fitting/face_result.hpp"
 #include "tracking/tracker.hpp"
 
@@ -55,8 +55,10 @@ void bind_tracker(py::module_& m) {
               const GrayImage gray = to_gray(img.view);
               for (const TrackedResult& r : t.tracker->update(img.view, gray)) {
                 const TrackedFace& f = *r.face;
-                // A tracked face reports the tight box of its landmarks.
-                FaceResult fr = face_result(model, f.fit, K, landmark_box(f.fit.main.landmarks), r.success);
+                // A tracked face reports the box its fit started from (the detection, or the
+                // previous frame's shape) and the score of the detection that last started it.
+                FaceResult fr = face_result(model, f.fit, K, f.start_box, r.success);
+                if (!std::isnan(f.detection_score)) fr.detection_score = f.detection_score;
                 fr.face_id = f.id;
                 fr.tracking_initialised = f.tracking_initialised;
                 fr.failures_in_a_row = f.failures_in_a_row;

@@ -75,9 +75,18 @@ ImageArg image_from_python(const py::handle& obj, const std::string& color, cons
     out.copied = true;
     return out;
   }
+  // The hint fits the dtype given: a float, integer or boolean image each needs its own conversion.
+  std::string hint;
+  if (kind == 'f')
+    hint = "Convert float images with np.clip(img * 255, 0, 255).round().astype(np.uint8) (if they are in [0, 1]).";
+  else if (kind == 'b')
+    hint = "Convert a boolean mask with img.astype(np.uint8) * 255.";
+  else if (kind == 'i' || kind == 'u')
+    hint = "Convert integer images in 0-255 with np.clip(img, 0, 255).astype(np.uint8).";
+  else
+    hint = "Convert the image to uint8 first.";
   throw py::type_error(std::string(name) + " has dtype " + std::string(py::str(dt)) +
-                       "; expected uint8 (0-255) or uint16 (scaled by 1/256). Convert float images with "
-                       "np.clip(img * 255, 0, 255).round().astype(np.uint8) (if they are in [0, 1]).");
+                       "; expected uint8 (0-255) or uint16 (scaled by 1/256). " + hint);
 }
 
 std::vector<double> finite_vector(const py::handle& obj, py::ssize_t n, const char* name) {

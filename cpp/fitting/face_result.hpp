@@ -41,7 +41,8 @@ struct FaceResult {
   double model_likelihood = 0;
   std::vector<float> landmark_likelihoods;     // per landmark, main model (last non-rigid step)
   int view = 0;
-  Eigen::Vector4d box = Eigen::Vector4d::Zero(); // (x, y, w, h)
+  Eigen::Vector4d box = Eigen::Vector4d::Zero(); // (x, y, w, h) the fit started from
+  std::optional<double> detection_score;         // the face detector's score of `box`; none for a given box
   std::vector<PartResult> parts;                // hierarchical part models, in file order
   // Video only: the tracked face's identity and state (-1 / false for single images).
   int face_id = -1;

@@ -32,16 +32,19 @@ std::vector<FaceBox> Tracker::detect(const ImageView& frame) const {
 
 // §9.2. `box` (multi-face driver) re-initialises the face from a detection first.
 bool Tracker::track_single(const ImageView& frame, const GrayImage& gray, TrackedFace& f,
-                           const std::optional<Eigen::Vector4d>& box, int reinit_every) {
+                           const std::optional<Eigen::Vector4d>& box, int reinit_every, double box_score) {
   const LandmarkModel& main = model_->main();
   if (box) {
     f.fit.main.p = Eigen::VectorXf::Zero(main.pdm().n_modes());
     f.fit.main.g = main.pdm().params_from_box(*box, f.fit.main.p, Vec3<float>::Zero());
     f.tracking_initialised = true;
+    f.start_box = *box;
+    f.detection_score = box_score;
   }
   const bool initial = !f.tracking_initialised;
   if (f.tracking_initialised) {
     event_.tracking_step = true;
+    if (!box) f.start_box = main.pdm().bounding_box(f.fit.main.g, f.fit.main.p).cast<double>();
     const auto& windows = f.fit.detection_success ? params_.window_sizes_small : params_.window_sizes_init;
     const bool ok = model_->detect_landmarks(gray, windows, params_, f.fit);
     f.failures_in_a_row = ok ? -1 : f.failures_in_a_row + 1;
@@ -74,6 +77,8 @@ bool Tracker::track_single(const ImageView& frame, const GrayImage& gray, Tracke
         return false;
       }
       f.fit = std::move(fitted);
+      f.start_box = b;
+      f.detection_score = boxes[best].score;
       f.failures_in_a_row = -1;
       return true;  // even when the validator rejected the first detection (SPEC §9.2)
     }
@@ -114,7 +119,12 @@ std::vector<TrackedResult> Tracker::update(const ImageView& frame, const GrayIma
     event_.face_found = !detections.empty();
   }
   std::vector<char> used(detections.size(), 0);
-  for (const auto& t : faces_) {
+  // A face whose last fit failed restarts from the detection that overlaps it most, keeping
+  // its id (OpenFace drops such a detection and, a few failures later, the face).
+  std::vector<int> restart(faces_.size(), -1);
+  std::vector<double> restart_overlap(faces_.size(), 0.0);
+  for (std::size_t k = 0; k < faces_.size(); ++k) {
+    const TrackedFace& t = faces_[k];
     if (!t.active) continue;
     const int n = model_->main().n_points();
     const auto& L = t.fit.main.landmarks;
@@ -125,13 +135,21 @@ std::vector<TrackedResult> Tracker::update(const ImageView& frame, const GrayIma
       const double iw = std::min(x1, D.x + D.w) - std::max(x0, D.x), ih = std::min(y1, D.y + D.h) - std::max(y0, D.y);
       const double inter = (iw > 0 && ih > 0) ? iw * ih : 0;
       const double denom = area_b + D.w * D.h - 2 * inter;
-      if (denom > 0 && inter / denom > 0.5) used[d] = 1;
-      if (denom <= 0 && inter > 0) used[d] = 1;
+      const bool overlaps = (denom > 0 && inter / denom > 0.5) || (denom <= 0 && inter > 0);
+      if (overlaps) used[d] = 1;
+      const double overlap = denom > 0 ? inter / denom : 1e300;
+      if (overlaps && !t.fit.detection_success && overlap > restart_overlap[k]) {
+        restart[k] = static_cast<int>(d);
+        restart_overlap[k] = overlap;
+      }
     }
   }
+  for (std::size_t k = 0; k < faces_.size(); ++k)  // one face per detection: the first claims it
+    for (std::size_t j = 0; j < k; ++j)
+      if (restart[k] >= 0 && restart[j] == restart[k]) restart[k] = -1;
   // Deactivate faces lost for more than 4 frames.
-  for (auto& t : faces_)
-    if (t.active && t.failures_in_a_row > 4) t = TrackedFace{};
+  for (std::size_t k = 0; k < faces_.size(); ++k)
+    if (faces_[k].active && faces_[k].failures_in_a_row > 4 && restart[k] < 0) faces_[k] = TrackedFace{};
   auto take_detection = [&](TrackedFace& t) {
     for (std::size_t d = 0; d < detections.size(); ++d) {
       if (used[d]) continue;
@@ -140,7 +158,7 @@ std::vector<TrackedResult> Tracker::update(const ImageView& frame, const GrayIma
       t.active = true;
       t.id = next_id_++;
       const Eigen::Vector4d b(detections[d].x, detections[d].y, detections[d].w, detections[d].h);
-      const bool ok = track_single(frame, gray, t, b, -1);
+      const bool ok = track_single(frame, gray, t, b, -1, detections[d].score);
       return std::optional<bool>(ok);
     }
     return std::optional<bool>();
@@ -148,7 +166,10 @@ std::vector<TrackedResult> Tracker::update(const ImageView& frame, const GrayIma
   std::vector<std::pair<std::size_t, bool>> results;  // (slot, value returned for this frame)
   for (std::size_t k = 0; k < faces_.size(); ++k) {
     TrackedFace& t = faces_[k];
-    if (t.active) {
+    if (t.active && restart[k] >= 0) {
+      const FaceBox& D = detections[static_cast<std::size_t>(restart[k])];
+      results.emplace_back(k, track_single(frame, gray, t, Eigen::Vector4d(D.x, D.y, D.w, D.h), -1, D.score));
+    } else if (t.active) {
       results.emplace_back(k, track_single(frame, gray, t, std::nullopt, -1));
     } else if (auto ok = take_detection(t)) {
       results.emplace_back(k, *ok);

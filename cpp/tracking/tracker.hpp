@@ -3,6 +3,7 @@
 // re-detection; and a multi-face driver without a cap on the number of faces.
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -18,6 +19,11 @@ struct TrackedFace {
   int failures_in_a_row = -1;
   int id = -1;
   bool active = false;  // multi-face driver
+  // (x, y, w, h) the last fit started from: the detection box on a (re)detection, else the
+  // box of the previous frame's shape, which a tracking step starts from.
+  Eigen::Vector4d start_box = Eigen::Vector4d::Zero();
+  // MTCNN score of the detection the face was last (re)started from; NaN before any.
+  double detection_score = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct TrackEvent {
@@ -46,7 +52,7 @@ class Tracker {
 
  private:
   bool track_single(const ImageView& frame, const GrayImage& gray, TrackedFace& f, const std::optional<Eigen::Vector4d>& box,
-                    int reinit_every);
+                    int reinit_every, double box_score = std::numeric_limits<double>::quiet_NaN());
   std::vector<FaceBox> detect(const ImageView& frame) const;
 
   const CLNF* model_;

@@ -1,5 +1,6 @@
 """Type stubs for the compiled core pyfacelm._clnf."""
 
+import os
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -26,7 +27,9 @@ def read_model_description(path: str) -> dict[str, Any]: ...
 def _load_model_file(path: str, kind: str, n_views: int = 7) -> dict[str, Any]: ...
 
 class PDM:
-    def __init__(self, path: str, dtype: Literal["float32", "float64"] = "float32") -> None: ...
+    def __init__(
+        self, path: str | bytes | os.PathLike[str], dtype: Literal["float32", "float64"] = "float32"
+    ) -> None: ...
     @property
     def n_points(self) -> int: ...
     @property
@@ -114,6 +117,10 @@ class FaceResult:
     @property
     def box(self) -> npt.NDArray[np.float64]: ...
     @property
+    def landmark_box(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def detection_score(self) -> float | None: ...
+    @property
     def parts(self) -> dict[str, PartResult]: ...
     @property
     def face_id(self) -> int | None: ...
@@ -143,7 +150,7 @@ class CLNFModel:
     def fit(
         self,
         image: npt.NDArray[Any],
-        box: Sequence[float],
+        box: Sequence[float] | npt.NDArray[np.float64],
         color: Color = "bgr",
         intrinsics: Sequence[float] | None = None,
         params: FitParameters | None = None,

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .errors import ModelFormatError, ModelNotFoundError
+from .models import model_sets
 
 if TYPE_CHECKING:
     import numpy as np
@@ -76,14 +77,19 @@ def _min_face(text: str) -> float:
     return v
 
 
-def _non_negative_int(text: str) -> int:
+def _max_faces(text: str) -> int | None:
+    """``--max-faces``: a positive number, or 'all' for no limit (the API's ``None``)."""
+    if text.strip().lower() in ("all", "none"):
+        return None
     try:
-        v = int(text)
+        n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 (0 = no limit), got {text}")
-    return v
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of faces or 'all' (no limit), got {text!r}"
+        )
+    return n
 
 
 def _detector(args: argparse.Namespace) -> CLNFDetector:
@@ -231,8 +237,8 @@ def cmd_video(args: argparse.Namespace) -> int:
     except OSError as e:
         raise UserError(str(e)) from e
     det = _detector(args)
-    max_faces = None if args.max_faces == 0 else (args.max_faces or 1)
-    tracker = det.tracker(max_faces=max_faces)
+    max_faces = args.max_faces
+    tracker = det.tracker(max_faces=max_faces, fps=source.fps if source.fps > 0 else None)
     out, close = _open_output(args.output)
     writer_video = None
     progress = Progress("frames", source.frame_count, enabled=_show_progress(args))
@@ -312,7 +318,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         try:
             root = download_models(
                 args.set or ["clnf"],
-                args.dir,
+                args.model_dir,
                 accept_license=args.accept_license,
                 mirrors=args.mirror or (),
                 use_official=not args.mirror_only,
@@ -338,20 +344,21 @@ def cmd_models(args: argparse.Namespace) -> int:
         if not args.path:
             raise ArgumentError("models import needs the path of an OpenFace checkout or folder")
         try:
-            root, copied, rejected = import_models(args.path, args.dir)
+            root, copied, rejected = import_models(args.path, args.model_dir)
         except FileNotFoundError as e:
             raise UserError(str(e)) from e
         except OSError as e:
-            raise UserError(f"cannot import into {args.dir or 'the cache folder'}: {e}") from e
+            where = args.model_dir or "the cache folder"
+            raise UserError(f"cannot import into {where}: {e}") from e
         print(f"copied {len(copied)} file(s) into {root}")
         for p in rejected:
             print(f"  not copied (does not match OpenFace 2.2's SHA-256): {p}")
         print(verify(root, check_hash=False))
         return 0
-    search = search_model_dir(args.dir or args.model_dir)
+    search = search_model_dir(args.model_dir)
     if search.found is None:
         if args.action == "verify":
-            raise UserError(search.message("--dir DIR"))
+            raise UserError(search.message("--model-dir DIR"))
         print("no OpenFace model files found")
         for place in search.tried:
             print(f"  looked in {place}")
@@ -437,9 +444,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--max-faces",
-        type=_non_negative_int,
-        default=None,
-        help="faces to track: 1 (default), N, or 0 for no limit",
+        type=_max_faces,
+        default=1,
+        metavar="N|all",
+        help="faces to track: 1 (default), N, or 'all' for no limit (the API's max_faces=None)",
     )
     model_args(p)
     p.set_defaults(func=cmd_video)
@@ -450,11 +458,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--set",
         action="append",
-        choices=["clnf", "clnf_wild", "clm", "clm_wild", "ceclm", "mtcnn", "all"],
+        choices=[*model_sets(), "all"],
         help="download: model set(s) to get (default clnf); repeatable",
     )
     p.add_argument(
-        "--dir", default=None, help="model folder to use or fill (default: the user cache folder)"
+        "--model-dir",
+        "--dir",
+        dest="model_dir",
+        default=None,
+        help="model folder to use or fill (default: the user cache folder); --dir is an alias",
     )
     p.add_argument(
         "--accept-license",
@@ -471,7 +483,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="download: use only the --mirror URLs, not OpenFace's own",
     )
-    p.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_models)
 
     # OpenFace's commands with OpenFace's single-dash flags; main() hands them to openface_compat.

@@ -11,6 +11,7 @@ from typing import Literal
 import numpy as np
 
 from . import _clnf
+from .boxes import BoxKind, to_landmark_box
 from .errors import ModelNotFoundError
 from .face import Face
 from .models import find_model_dir, model_sets
@@ -31,6 +32,21 @@ MODELS: dict[str, str] = {
 Color = Literal["bgr", "rgb"]
 
 
+def _check_color(color: object) -> Color:
+    if color in ("bgr", "BGR"):
+        return "bgr"
+    if color in ("rgb", "RGB"):
+        return "rgb"
+    raise ValueError(f"color must be 'bgr' (OpenCV order) or 'rgb', got {color!r}")
+
+
+def _looks_like_path(model: str | os.PathLike[str]) -> bool:
+    """Whether a model argument that names no file was meant as a path (not as a model name)."""
+    if not isinstance(model, str):
+        return True
+    return any(sep in model for sep in ("/", "\\", os.sep)) or Path(model).suffix != ""
+
+
 class CLNFDetector:
     """OpenFace's facial landmark detector (CLNF, CLM or CE-CLM), loaded once.
 
@@ -45,10 +61,15 @@ class CLNFDetector:
             command-line defaults (also for the wild-trained ``clnf_wild`` / ``clm_wild``, as
             in OpenFace without ``-wild``). ``FitParameters.wild(model)`` is OpenFace's
             ``-wild``. Parameters given here have their search windows prepared at load.
+        color: the channel order of colour images given to this detector and its trackers,
+            ``"bgr"`` (OpenCV, the default) or ``"rgb"`` (PIL, imageio); a ``color=`` argument
+            of a single call overrides it.
 
     Raises:
-        ModelNotFoundError: the model folder or some of the model's files are missing (the
-            message names them).
+        ValueError: ``model`` is neither a known model name nor a path (a typo of a name), or
+            ``color`` is not ``"bgr"``/``"rgb"``.
+        ModelNotFoundError: the model folder, the main file given by path, or some of the
+            model's files are missing (the message names them).
         ModelFormatError: a model file is corrupt.
 
     Thread safety: a loaded detector is immutable. :meth:`fit` keeps all its working memory per
@@ -58,14 +79,16 @@ class CLNFDetector:
 
     def __init__(
         self,
-        model: str = "clnf",
+        model: str | os.PathLike[str] = "clnf",
         model_dir: str | os.PathLike[str] | None = None,
         *,
         params: FitParameters | None = None,
+        color: Color = "bgr",
     ) -> None:
         if params is not None and not isinstance(params, FitParameters):
             raise TypeError(f"params must be a FitParameters, got {type(params).__name__}")
-        if model in MODELS:
+        self._color: Color = _check_color(color)
+        if isinstance(model, str) and model in MODELS:
             root = find_model_dir(model_dir)
             missing = [p for p in model_sets()[model] if not (root / p).is_file()]
             if missing:
@@ -80,12 +103,22 @@ class CLNFDetector:
                 )
             main_file = root / MODELS[model]
             self._name = model
+        elif not isinstance(model, (str, os.PathLike)):
+            raise TypeError(
+                f"model must be a model name or a path, got {type(model).__name__}"
+            )
         else:
             main_file = Path(model).expanduser()
             if not main_file.is_file():
+                if not _looks_like_path(model):
+                    # A bare word that is neither a known name nor a file: a typo of a name.
+                    raise ValueError(
+                        f"unknown model {str(model)!r}: expected one of {', '.join(MODELS)} "
+                        "or the path of an OpenFace main_*.txt file"
+                    )
                 raise ModelNotFoundError(
-                    f"unknown model {model!r}: expected one of {', '.join(MODELS)} "
-                    "or the path of an OpenFace main_*.txt file"
+                    f"model file not found: {str(main_file)!r} (expected one of "
+                    f"{', '.join(MODELS)} or the path of an OpenFace main_*.txt file)"
                 )
             root = main_file.resolve().parent
             self._name = main_file.stem
@@ -121,12 +154,21 @@ class CLNFDetector:
     def n_landmarks(self) -> int:
         return int(self._core.n_points)
 
+    @property
+    def color(self) -> Color:
+        """The default channel order of colour images (``color=`` of the constructor)."""
+        return self._color
+
+    def _color_of(self, color: Color | None) -> Color:
+        return self._color if color is None else _check_color(color)
+
     def fit(
         self,
         image: np.ndarray,
         box: Sequence[float],
         *,
-        color: Color = "bgr",
+        box_kind: BoxKind = "landmarks",
+        color: Color | None = None,
         intrinsics: Sequence[float] | None = None,
         params: FitParameters | None = None,
         multi_view: bool | None = None,
@@ -135,9 +177,15 @@ class CLNFDetector:
 
         Args:
             image: uint8 (H, W) gray or (H, W, 3) colour array (any strides; not copied).
-            box: ``(x, y, w, h)`` in pixels: the tight box of the 68 landmarks (brows to chin),
-                used as given (MTCNN boxes need OpenFace's correction, which ``detect`` applies).
-            color: channel order of a colour image, ``"bgr"`` (OpenCV) or ``"rgb"``.
+            box: ``(x, y, w, h)`` in pixels, of the kind ``box_kind`` says.
+            box_kind: what ``box`` is (see :mod:`pyfacelm.boxes`): ``"landmarks"`` (default)
+                the tight box of the 68 landmarks, brows to chin, as OpenFace's fitter expects
+                and :meth:`detect_faces` returns; ``"mtcnn"`` a raw box of another MTCNN
+                implementation (OpenFace's correction is applied); ``"detector"`` the box of a
+                generic face detector (dlib, RetinaFace, MediaPipe, ...), converted with a
+                mapping calibrated on OpenFace's sample faces.
+            color: channel order of a colour image, ``"bgr"`` (OpenCV) or ``"rgb"``; default
+                the detector's ``color``.
             intrinsics: ``(fx, fy, cx, cy)`` for pose and 3D landmarks; default OpenFace's guess
                 from the image size.
             params: parameters of this fit; default the detector's (:attr:`params`).
@@ -146,21 +194,32 @@ class CLNFDetector:
                 ``-multi_view 1``, part of ``-wild``); ``None`` keeps the parameters' value.
 
         Returns:
-            A :class:`Face`. A fit that ran but is not trusted has ``success=False``.
+            A :class:`Face` whose ``box`` is the landmark box the fit started from (``box``
+            converted according to ``box_kind``) and ``detection_score`` is None. A fit that ran
+            but is not trusted has ``success=False``.
 
         Raises:
             TypeError, ValueError: bad image (dtype, shape, empty), box (NaN/inf, non-positive
-                size, entirely outside the image), intrinsics or params.
+                size, entirely outside the image), box_kind, intrinsics or params.
         """
+        start = box if box_kind == "landmarks" else to_landmark_box(box, box_kind)
+        c, p = self._color_of(color), self._params_for(params)
+        return self._fit(image, start, None, c, intrinsics, p, multi_view)
+
+    def _fit(
+        self,
+        image: np.ndarray,
+        box: Sequence[float] | np.ndarray,
+        score: float | None,
+        color: Color,
+        intrinsics: Sequence[float] | None,
+        params: FitParameters,
+        multi_view: bool | None,
+    ) -> Face:
         r = self._core.fit(
-            image,
-            box,
-            color=color,
-            intrinsics=intrinsics,
-            params=self._params_for(params),
-            multi_view=multi_view,
+            image, box, color=color, intrinsics=intrinsics, params=params, multi_view=multi_view
         )
-        return Face.from_native(r)
+        return Face.from_native(r, detection_score=score)
 
     @property
     def n_modes(self) -> int:
@@ -192,28 +251,29 @@ class CLNFDetector:
             return self._mtcnn
 
     def detect_faces(
-        self, image: np.ndarray, *, color: Color = "bgr", min_face: float = 60
+        self, image: np.ndarray, *, color: Color | None = None, min_face: float = 60
     ) -> np.ndarray:
         """Find faces with OpenFace's MTCNN detector.
 
         Args:
             image: uint8 (H, W) gray or (H, W, 3) colour array.
-            color: channel order of a colour image, ``"bgr"`` or ``"rgb"``.
+            color: channel order of a colour image, ``"bgr"`` or ``"rgb"``; default the
+                detector's ``color``.
             min_face: smallest face width to look for, in pixels (OpenFace: 60).
 
         Returns:
             (N, 5) float64 rows ``(x, y, w, h, score)``: the boxes exactly as OpenFace hands them
-            to the landmark fitter (after its MTCNN-to-landmark-box correction), in OpenFace's
-            order (descending score). No face: shape (0, 5). Images smaller than ``min_face``
-            have no faces.
+            to the landmark fitter (after its MTCNN-to-landmark-box correction, i.e. of
+            ``box_kind="landmarks"``), in OpenFace's order (descending score). No face: shape
+            (0, 5). Images smaller than ``min_face`` have no faces.
         """
-        return self.face_detector.detect(image, color=color, min_face=min_face)
+        return self.face_detector.detect(image, color=self._color_of(color), min_face=min_face)
 
     def detect(
         self,
         image: np.ndarray,
         *,
-        color: Color = "bgr",
+        color: Color | None = None,
         min_face: float = 60,
         intrinsics: Sequence[float] | None = None,
         params: FitParameters | None = None,
@@ -221,23 +281,30 @@ class CLNFDetector:
     ) -> list[Face]:
         """Detect every face and fit its landmarks (OpenFace's FaceLandmarkImg pipeline).
 
-        Returns one :class:`Face` per detected face, in detection order; ``[]`` if none.
-        Arguments as in :meth:`detect_faces` and :meth:`fit`.
+        Returns one :class:`Face` per detected face, in detection order; ``[]`` if none. Each
+        face's ``box`` is the detection box the fit started from and ``detection_score`` the
+        detector's score. Arguments as in :meth:`detect_faces` and :meth:`fit`.
         """
+        c = self._color_of(color)
         p = self._params_for(params)
-        boxes = self.detect_faces(image, color=color, min_face=min_face)
-        return [
-            self.fit(
-                image, b[:4], color=color, intrinsics=intrinsics, params=p, multi_view=multi_view
-            )
-            for b in boxes
-        ]
+        boxes = self.detect_faces(image, color=c, min_face=min_face)
+        return [self._fit(image, b[:4], float(b[4]), c, intrinsics, p, multi_view) for b in boxes]
 
-    def tracker(self, max_faces: int | None = 1, *, params: FitParameters | None = None) -> Tracker:
-        """A :class:`Tracker` for one video stream (``max_faces=None``: no limit), fitting with
-        ``params`` (default the detector's; ``multi_view`` has no effect in video, where
-        re-detections always try the 11 rotation hypotheses, as in OpenFace)."""
-        return Tracker(self, max_faces, params=self._params_for(params))
+    def tracker(
+        self,
+        max_faces: int | None = 1,
+        *,
+        params: FitParameters | None = None,
+        fps: float | None = None,
+    ) -> Tracker:
+        """A :class:`Tracker` for one video stream (``max_faces=None``: no limit).
+
+        ``params``: the fitting parameters (default the detector's; ``multi_view`` has no effect
+        in video, where re-detections always try the 11 rotation hypotheses, as in OpenFace).
+        ``fps`` (frames per second of the stream, when known) sets how many frames a lost face
+        may stay away and keep its id (see :class:`Tracker`); default 30.
+        """
+        return Tracker(self, max_faces, params=self._params_for(params), fps=fps)
 
     def __repr__(self) -> str:
         return f"CLNFDetector(model={self._name!r}, model_dir='{self._model_dir}')"

@@ -46,9 +46,17 @@ class Face:
         landmark_likelihoods: (n_landmarks,) float32, each landmark's likelihood at the last
             step of the main model (OpenFace's ``landmark_likelihoods``; -1e8 for landmarks
             hidden in the view used). ``model_likelihood`` is the mean of their logarithms.
-        box: (4,) float64 ``(x, y, w, h)`` the fit started from.
+        box: (4,) float64 ``(x, y, w, h)``: the box the fit started from, in OpenFace's
+            landmark-box convention: the given box after its ``box_kind`` conversion
+            (:meth:`CLNFDetector.fit`), the detection box (:meth:`CLNFDetector.detect`, and a
+            tracker's frames that (re)detected the face), or the box of the previous frame's
+            shape (a tracker's tracking steps).
+        landmark_box: (4,) float64 ``(x, y, w, h)``: the tight box of the fitted ``landmarks``.
         view: index of the patch-expert view (head orientation bucket) used.
         face_id: identifier of a tracked face (video), None for single images.
+        detection_score: the face detector's score (MTCNN's ONet probability) of the detection
+            the fit started from (for a tracked face: the detection that last (re)started it);
+            None when the box was given by the caller.
         eye_landmarks_3d: (56, 3) float32, the eye landmarks in the camera frame in millimetres
             (each eye model's own depth, as OpenFace's ``eye_lmk_X/Y/Z``), or None when the model
             has no eye models.
@@ -74,17 +82,22 @@ class Face:
     model_likelihood: float
     landmark_likelihoods: npt.NDArray[np.float32]
     box: npt.NDArray[np.float64]
+    landmark_box: npt.NDArray[np.float64]
     view: int
     face_id: int | None = field(default=None)
     eye_landmarks_3d: npt.NDArray[np.float32] | None = field(default=None)
     gaze_0: npt.NDArray[np.float32] | None = field(default=None)
     gaze_1: npt.NDArray[np.float32] | None = field(default=None)
     gaze_angle: npt.NDArray[np.float32] | None = field(default=None)
+    detection_score: float | None = field(default=None)
 
     @classmethod
-    def from_native(cls, r: _clnf.FaceResult) -> Face:
-        """A Face from the compiled core's result (arrays copied and made read-only)."""
+    def from_native(cls, r: _clnf.FaceResult, *, detection_score: float | None = None) -> Face:
+        """A Face from the compiled core's result (arrays copied and made read-only).
+        ``detection_score`` is used when the result carries none (a box the caller's code
+        took from a detection)."""
         eyes = r.eye_landmarks
+        score = r.detection_score if r.detection_score is not None else detection_score
         return cls(
             landmarks=_frozen(r.landmarks, np.float32),
             landmarks_3d=_frozen(r.landmarks_3d, np.float32),
@@ -98,12 +111,14 @@ class Face:
             model_likelihood=float(r.model_likelihood),
             landmark_likelihoods=_frozen(r.landmark_likelihoods, np.float32),
             box=_frozen(r.box, np.float64),
+            landmark_box=_frozen(r.landmark_box, np.float64),
             view=int(r.view),
             face_id=r.face_id,
             eye_landmarks_3d=_optional(r.eye_landmarks_3d),
             gaze_0=_optional(r.gaze_0),
             gaze_1=_optional(r.gaze_1),
             gaze_angle=_optional(r.gaze_angle),
+            detection_score=None if score is None else float(score),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from . import _clnf
+from .boxes import box_iou
 from .face import Face
 
 if TYPE_CHECKING:
     from .detector import CLNFDetector
     from .parameters import FitParameters
 
-__all__ = ["Tracker"]
+__all__ = ["REID_MIN_IOU", "Tracker"]
+
+
+#: A lost face re-found at a box overlapping its last box at least this much keeps its id.
+REID_MIN_IOU = 0.3
+
+
+@dataclass
+class _LostFace:
+    face_id: int
+    box: np.ndarray  # its last landmark box (of the last successful frame, if any)
+    lost_at: int  # index of the first frame it was missing from
 
 
 class Tracker:
@@ -25,9 +38,21 @@ class Tracker:
     search windows after a successful frame, MTCNN re-detection every second failed frame with
     the 11 rotation hypotheses). With ``max_faces > 1`` or ``None`` (no limit) it is OpenFace's
     multi-face driver (FaceLandmarkVidMulti) without its cap of 4 faces: MTCNN looks for new faces
-    every 8th frame and a face lost for more than 4 frames is dropped.
+    every 8th frame and a face lost for more than 4 frames is dropped. Unlike OpenFace, a face
+    whose fit failed in the previous frame restarts from a detection overlapping it (keeping its
+    id) instead of that detection being ignored.
 
-    Each tracked face keeps a ``face_id`` while it is tracked; a new face gets a new id.
+    Face ids (``Face.face_id``): a tracked face keeps its id while it is tracked. With several
+    faces, a face that is lost and found again by the detector gets its old id back when it is
+    re-found within ``keep_id_seconds`` (default 2 s, i.e. ``keep_id_seconds * fps`` frames,
+    ``fps`` defaulting to 30 when the stream's rate is unknown) of the last frame it was tracked
+    in, at a box overlapping its last box by IoU >= 0.3 (its last successfully fitted landmark
+    box). When several re-found faces compete for lost ids, the pairs of highest IoU are matched
+    first, and an id still in use is never handed out twice. Otherwise a new face gets a new id
+    (ids count up from 0). With ``max_faces=1`` the one face always has id 0. The rule only
+    bridges losses where the face is re-found near where it was last tracked: a face that moves
+    by about its own width or more while lost (fast motion, small faces) gets a new id.
+
     Frames must keep one size; call :meth:`reset` to start a new stream. A tracker processes
     its frames one after another; different trackers may run in different threads at once.
     """
@@ -38,12 +63,22 @@ class Tracker:
         max_faces: int | None = 1,
         *,
         params: FitParameters | None = None,
+        fps: float | None = None,
+        keep_id_seconds: float = 2.0,
     ) -> None:
-        if max_faces is not None and (not isinstance(max_faces, int) or max_faces < 1):
+        if max_faces is not None and (
+            isinstance(max_faces, bool) or not isinstance(max_faces, int) or max_faces < 1
+        ):
             raise ValueError(f"max_faces must be a positive integer or None, got {max_faces!r}")
+        if fps is not None and not (isinstance(fps, (int, float)) and 0 < fps < 1e6):
+            raise ValueError(f"fps must be a positive number of frames per second, got {fps!r}")
+        if not (isinstance(keep_id_seconds, (int, float)) and 0 <= keep_id_seconds < 1e6):
+            raise ValueError(f"keep_id_seconds must be a number >= 0, got {keep_id_seconds!r}")
         self._detector = detector
         self._max_faces = max_faces
         self._params = detector.params if params is None else params
+        self._fps = float(fps) if fps is not None else None
+        self._keep_id_seconds = float(keep_id_seconds)
         self._core = _clnf.Tracker(
             detector.native_model,
             detector.face_detector,
@@ -51,6 +86,15 @@ class Tracker:
             params=self._params,
         )
         self._last_event: dict[str, Any] = {}
+        self._init_ids()
+
+    def _init_ids(self) -> None:
+        # Core ids (one per detection that started a track) -> the ids users see.
+        self._ids: dict[int, int] = {}
+        self._last_box: dict[int, np.ndarray] = {}  # by core id
+        self._lost: list[_LostFace] = []
+        self._next_id = 0
+        self._frame = 0
 
     @property
     def max_faces(self) -> int | None:
@@ -60,6 +104,17 @@ class Tracker:
     def params(self) -> FitParameters:
         """The parameters this tracker fits with."""
         return self._params
+
+    @property
+    def fps(self) -> float | None:
+        """The stream's frame rate given to the tracker (None: unknown, 30 assumed)."""
+        return self._fps
+
+    @property
+    def keep_id_frames(self) -> int:
+        """How many frames after its last tracked frame a lost face may be re-found and keep
+        its id (``keep_id_seconds * fps``, rounded)."""
+        return round(self._keep_id_seconds * (self._fps if self._fps is not None else 30.0))
 
     @property
     def last_event(self) -> dict[str, Any]:
@@ -72,31 +127,80 @@ class Tracker:
         self,
         frame: np.ndarray,
         *,
-        color: Literal["bgr", "rgb"] = "bgr",
+        color: Literal["bgr", "rgb"] | None = None,
         intrinsics: Sequence[float] | None = None,
     ) -> list[Face]:
         """Track the faces in the next frame.
 
         Args:
             frame: uint8 (H, W) gray or (H, W, 3) colour array (not copied).
-            color: channel order of a colour frame.
+            color: channel order of a colour frame; default the detector's ``color``.
             intrinsics: ``(fx, fy, cx, cy)``; default OpenFace's guess from the frame size.
 
         Returns:
             The faces tracked in this frame (``[]`` before the first detection). A face whose
             fit failed this frame is still returned, with ``success=False``, while it is tracked.
+            ``box`` is the box this frame's fit started from, ``landmark_box`` the tight box of
+            its result, ``detection_score`` the score of the detection that (re)started it.
 
         Raises:
             ValueError: the frame size differs from the stream's first frame, or bad input.
         """
-        faces, event = self._core.update(frame, color=color, intrinsics=intrinsics)
+        c = self._detector.color if color is None else color
+        faces, event = self._core.update(frame, color=c, intrinsics=intrinsics)
         self._last_event = event
-        return [Face.from_native(r) for r in faces]
+        out = [Face.from_native(r) for r in faces]
+        if self._max_faces != 1:
+            out = self._assign_ids(out)
+        self._frame += 1
+        return out
+
+    def _assign_ids(self, faces: list[Face]) -> list[Face]:
+        """Map the core's per-track ids to ids that survive a short loss (class docstring)."""
+        seen = {f.face_id for f in faces}
+        for core_id in [k for k in self._ids if k not in seen]:
+            self._lost.append(
+                _LostFace(self._ids.pop(core_id), self._last_box.pop(core_id), self._frame)
+            )
+        horizon = self._frame - self.keep_id_frames
+        self._lost = [lf for lf in self._lost if lf.lost_at - 1 >= horizon]
+        new = [f for f in faces if f.face_id not in self._ids]
+        pairs = sorted(
+            (
+                (box_iou(f.box, lf.box), i, j)
+                for i, f in enumerate(new)
+                for j, lf in enumerate(self._lost)
+            ),
+            reverse=True,
+        )
+        taken_new: set[int] = set()
+        taken_lost: set[int] = set()
+        for iou, i, j in pairs:
+            if iou < REID_MIN_IOU:
+                break
+            if i in taken_new or j in taken_lost:
+                continue
+            taken_new.add(i)
+            taken_lost.add(j)
+            self._ids[int(new[i].face_id or 0)] = self._lost[j].face_id
+        self._lost = [lf for j, lf in enumerate(self._lost) if j not in taken_lost]
+        for i, f in enumerate(new):
+            if i not in taken_new:
+                self._ids[int(f.face_id or 0)] = self._next_id
+                self._next_id += 1
+        out = []
+        for f in faces:
+            core_id = int(f.face_id or 0)
+            if f.success or core_id not in self._last_box:
+                self._last_box[core_id] = f.landmark_box
+            out.append(replace(f, face_id=self._ids[core_id]))
+        return out
 
     def reset(self) -> None:
         """Forget all faces: the next frame starts a new stream."""
         self._core.reset()
         self._last_event = {}
+        self._init_ids()
 
     def __repr__(self) -> str:
         return f"Tracker(max_faces={self._max_faces!r}, model={self._detector.model_name!r})"
