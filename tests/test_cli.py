@@ -149,3 +149,12 @@ def test_console_script_runs(model_dir, samples_dir, tmp_path):
         text=True,
     )
     assert r.returncode == 1 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("value", ["5", "11.5", "nan", "inf"])
+def test_min_face_below_12_is_a_one_line_error(model_dir, samples_dir, capsys, value):
+    code = main(
+        ["image", str(SAMPLES / "sample1.jpg"), "--min-face", value, "--model-dir", str(model_dir)]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "--min-face" in err and err.count("\n") == 1, err
