@@ -253,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_models)
+
+    from .batch_cli import add_batch_parser
+
+    add_batch_parser(sub)
     return ap
 
 

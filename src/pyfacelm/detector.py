@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from .face import Face
 from .models import find_model_dir, model_sets
 from .tracking import Tracker
 
-__all__ = ["CLNFDetector", "MODELS"]
+__all__ = ["CLNFDetector", "MODELS", "cached_detector"]
 
 #: Model names and the main file each loads.
 MODELS: dict[str, str] = {
@@ -68,6 +68,7 @@ class CLNFDetector:
                 )
             main_file = root / MODELS[model]
             self._name = model
+            spec = model
         else:
             main_file = Path(model).expanduser()
             if not main_file.is_file():
@@ -77,7 +78,11 @@ class CLNFDetector:
                 )
             root = main_file.resolve().parent
             self._name = main_file.stem
+            spec = str(main_file.resolve())
         self._model_dir = Path(root).resolve()
+        # What pickling sends: the model as named, and model_dir only if the caller gave one, so
+        # that a worker on another machine finds its own copy of the models the usual way.
+        self._args = (spec, None if model_dir is None else os.fspath(model_dir))
         self._core = _clnf.CLNFModel(str(main_file))
         self._mtcnn: _clnf.MTCNN | None = None
         self._mtcnn_lock = threading.Lock()
@@ -95,6 +100,11 @@ class CLNFDetector:
     @property
     def n_landmarks(self) -> int:
         return int(self._core.n_points)
+
+    @property
+    def n_modes(self) -> int:
+        """Number of non-rigid shape parameters (``params_local``; OpenFace's ``p_*`` columns)."""
+        return int(self._core.n_modes)
 
     def fit(
         self,
@@ -182,5 +192,30 @@ class CLNFDetector:
         """A :class:`Tracker` for one video stream (``max_faces=None``: no limit)."""
         return Tracker(self, max_faces)
 
+    def __reduce__(self) -> tuple[Any, tuple[str, str | None]]:
+        # A detector pickles as its model name/path (and model_dir); unpickling loads it, once per
+        # process, so executors can ship detectors to worker processes cheaply.
+        return (cached_detector, self._args)
+
     def __repr__(self) -> str:
         return f"CLNFDetector(model={self._name!r}, model_dir='{self._model_dir}')"
+
+
+_cache: dict[tuple[str, str | None], CLNFDetector] = {}
+_cache_lock = threading.Lock()
+
+
+def cached_detector(
+    model: str = "clnf", model_dir: str | os.PathLike[str] | None = None
+) -> CLNFDetector:
+    """The process's shared :class:`CLNFDetector` for ``(model, model_dir)``, loaded on first use.
+
+    Worker processes (batch processing, unpickled detectors) call this so that each loads a
+    model once however many inputs it processes. Arguments as for :class:`CLNFDetector`.
+    """
+    key = (model, None if model_dir is None else os.fspath(model_dir))
+    with _cache_lock:
+        det = _cache.get(key)
+        if det is None:
+            det = _cache[key] = CLNFDetector(model, model_dir)
+        return det
