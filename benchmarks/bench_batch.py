@@ -45,7 +45,7 @@ def main() -> None:
     pool = timed(clips, workers=2)
     print(f"local pool, 2 workers:     {pool:7.1f} frames/s  ({pool / one:.2f}x one worker)")
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster, Client(cluster) as client:
         dask = timed(clips, client=client)
     print(

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -99,7 +100,7 @@ def assert_same_outputs(a: Path, b: Path) -> None:
 def local_cluster():
     distributed = pytest.importorskip("distributed", reason="Dask (the batch extra) is needed")
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     return cluster, distributed.Client(cluster)
 
@@ -274,6 +275,64 @@ def test_inputs_keep_relative_paths_and_never_collide(tmp_path):
     ]
 
 
+def test_output_file_streams_parquet_in_chunks_and_is_atomic(tmp_path, monkeypatch):
+    from pyfacelm.batch.outputs import OutputFile, read_meta
+
+    monkeypatch.setattr(OutputFile, "CHUNK", 3)
+    cols = ["frame", "face_id", "x_0"]
+    lines = [f"{k},0,{k / 10 - 0.3:.1f}\n" for k in range(1, 8)]
+    final = tmp_path / "sub" / "v.avi.parquet"
+    with OutputFile(final, "parquet", cols) as out:
+        out.write("frame,face_id,x_0\n")
+        for ln in lines:
+            out.write(ln)
+            assert not final.exists()
+        out.commit({"frames": 7})
+    table = pq.read_table(final)
+    assert table.num_rows == 7 and table.column("frame").to_pylist() == list(range(1, 8))
+    assert table.column("x_0").to_pylist() == [float(ln.split(",")[2]) for ln in lines]
+    assert read_meta(final, "parquet") == {"frames": 7, "rows": 7}
+    csv_final = tmp_path / "v.csv"
+    with pytest.raises(RuntimeError), OutputFile(csv_final, "csv", cols) as out:
+        out.write("frame,face_id,x_0\n")
+        out.write(lines[0])
+        raise RuntimeError("decoder failed")
+    assert list(tmp_path.iterdir()) == [tmp_path / "sub"]  # no final file, no temporary left
+    with OutputFile(csv_final, "csv", cols) as out:
+        out.commit({})
+    assert csv_final.read_text() == "frame,face_id,x_0\n"
+    assert read_meta(csv_final, "csv") == {"rows": 0, "output_bytes": 18}
+    csv_final.write_text("frame,face_id,x_0\n1,0,")  # changed after the fact: not complete
+    assert read_meta(csv_final, "csv") is None
+
+
+def test_a_killed_worker_is_replaced_and_its_input_retried(model_dir, tmp_path):
+    psutil = pytest.importorskip("psutil")
+    clip = CLIPS_DIR / SHORT[1]
+    if not clip.is_file():
+        pytest.skip(f"{clip} not available")
+    killed: list[int] = []
+
+    def kill_first_worker() -> None:
+        deadline = time.monotonic() + 120
+        while not killed and time.monotonic() < deadline:
+            for child in psutil.Process().children():
+                if child.cpu_times().user > 0.5:  # busy with the clip
+                    child.kill()
+                    killed.append(child.pid)
+                    return
+            time.sleep(0.05)
+
+    t = threading.Thread(target=kill_first_worker)
+    t.start()
+    report = batch.run([clip], tmp_path, workers=1, progress=False)
+    t.join()
+    assert killed and report.ok and report.done[0].frames == 152
+    assert not report.done[0].worker.endswith(f":{killed[0]}")
+    assert_table_equals_csv(pq.read_table(report.done[0].output), tracker_csv(clip, model_dir))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [batch.REPORT_NAME, clip.name + ".parquet"]
+
+
 def test_bad_arguments(tmp_path, capsys):
     with pytest.raises(ValueError, match="format"):
         batch.run([], tmp_path, format="xlsx")
@@ -371,12 +430,12 @@ def test_corpus_dask_cluster_equals_local_pool(
         client.close()
         cluster.close()
     assert rep.ok and len(rep.done) == 19
+    output = {Path(r.input).name: Path(r.output) for r in rep.done}
     for clip in clips:
-        name = clip.name + ".parquet"
-        assert_same_outputs(tmp_path / name, uninterrupted / name)
+        assert output[clip.name] == tmp_path / "extra" / "videos" / (clip.name + ".parquet")
+        assert_same_outputs(output[clip.name], uninterrupted / (clip.name + ".parquet"))
     for path in samples:
-        table = pq.read_table(tmp_path / (path.name + ".parquet"))
-        assert_table_equals_csv(table, tracker_csv(path, model_dir))
+        assert_table_equals_csv(pq.read_table(output[path.name]), tracker_csv(path, model_dir))
 
 
 def _group_alive(pgid: int) -> bool:

@@ -21,10 +21,10 @@ __all__ = [
     "FORMATS",
     "META_KEY",
     "output_path",
+    "OutputFile",
     "read_complete",
+    "read_meta",
     "remove_stale_temps",
-    "write_csv",
-    "write_parquet",
 ]
 
 FORMATS = ("parquet", "csv")
@@ -82,53 +82,113 @@ def _write_bytes_atomic(final: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write_csv(final: Path, text: str, meta: dict[str, Any]) -> None:
-    """Write CSV text and its sidecar metadata, each atomically (the CSV first)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8")
-    _meta_path(final).unlink(missing_ok=True)  # an old sidecar must not vouch for a new CSV
-    _write_bytes_atomic(final, data)
-    meta = {**meta, "output_bytes": len(data)}
-    _write_bytes_atomic(_meta_path(final), json.dumps(meta, indent=1).encode("utf-8"))
-    _fsync_dir(final.parent)
-
-
-def _table_from_csv(text: str, columns: list[str]) -> Any:
+def _arrow_type(column: str) -> Any:
     import pyarrow as pa
-    from pyarrow import csv as pacsv
 
-    def typ(c: str) -> Any:
-        if c in _INT_COLUMNS:
-            return pa.int64()
-        return pa.string() if c in _TEXT_COLUMNS else pa.float64()
-
-    if not text:
-        return pa.table({c: pa.array([], typ(c)) for c in columns})
-    return pacsv.read_csv(
-        io.BytesIO(text.encode("utf-8")),
-        convert_options=pacsv.ConvertOptions(column_types={c: typ(c) for c in columns}),
-    )
+    if column in _INT_COLUMNS:
+        return pa.int64()
+    return pa.string() if column in _TEXT_COLUMNS else pa.float64()
 
 
-def write_parquet(final: Path, text: str, columns: list[str], meta: dict[str, Any]) -> None:
-    """Write the rows of CSV text (the CLI's values, parsed) as Parquet (zstd) with metadata."""
-    import pyarrow.parquet as pq
+class OutputFile:
+    """An output being written: CSV lines in (the ``out`` of a
+    :class:`pyfacelm.csv_output.CsvWriter`), a file under a temporary name out, renamed into
+    place by :meth:`commit`. Parquet is converted in chunks of rows, so memory does not grow
+    with the length of a video; its values are the CSV text's, parsed.
 
-    table = _table_from_csv(text, columns)
-    if table.column_names != columns:
-        raise RuntimeError(f"unexpected CSV columns for {final.name}")
-    table = table.replace_schema_metadata({META_KEY: json.dumps(meta).encode("utf-8")})
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_path(final)
-    try:
-        with open(tmp, "wb") as fh:
-            pq.write_table(table, fh, compression="zstd")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(final.parent)
+    Use as a context manager: leaving it without :meth:`commit` removes the temporary file.
+    """
+
+    #: Rows per Parquet conversion (and row group).
+    CHUNK = 4096
+
+    def __init__(self, final: Path, fmt: str, columns: list[str]) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        self.final = final
+        self._fmt = fmt
+        self._columns = columns
+        self._header = ",".join(columns) + "\n"
+        self._pending: list[str] = []
+        self._writer: Any = None
+        self._saw_header = False
+        self.rows = 0
+        self.bytes = 0  # of CSV written
+        final.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(final)
+        self._tmp = _temp_path(final)
+        self._fh = open(self._tmp, "wb")  # noqa: SIM115 - closed by commit() or __exit__
+
+    def __enter__(self) -> OutputFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._fh.closed:
+            if self._writer is not None:
+                self._writer.close()
+            self._fh.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def write(self, text: str) -> int:
+        """Take whole CSV lines (the header first, as CsvWriter writes it)."""
+        if not self._saw_header and text == self._header:
+            self._saw_header = True
+            if self._fmt == "csv":
+                self._put(text)
+            return len(text)
+        self.rows += text.count("\n")
+        if self._fmt == "csv":
+            self._put(text)
+        else:
+            self._pending.append(text)
+            if len(self._pending) >= self.CHUNK:
+                self._flush_parquet()
+        return len(text)
+
+    def _put(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self.bytes += len(data)
+        self._fh.write(data)
+
+    def _flush_parquet(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        from pyarrow import csv as pacsv
+
+        if self._writer is None:
+            schema = pa.schema([(c, _arrow_type(c)) for c in self._columns])
+            self._writer = pq.ParquetWriter(self._fh, schema, compression="zstd")
+        if not self._pending:
+            return
+        table = pacsv.read_csv(
+            io.BytesIO("".join(self._pending).encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=self._columns),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: _arrow_type(c) for c in self._columns}
+            ),
+        )
+        self._pending.clear()
+        self._writer.write_table(table)
+
+    def commit(self, meta: dict[str, Any]) -> None:
+        """Finish the file, record ``meta`` (plus ``rows``) in it and rename it into place."""
+        meta = {**meta, "rows": self.rows}
+        if self._fmt == "csv":
+            if not self._saw_header:  # no rows: still a CSV with its header
+                self._put(self._header)
+            meta["output_bytes"] = self.bytes
+            _meta_path(self.final).unlink(missing_ok=True)  # must not vouch for the new CSV
+        else:
+            self._flush_parquet()
+            self._writer.add_key_value_metadata({META_KEY: json.dumps(meta).encode("utf-8")})
+            self._writer.close()
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        os.replace(self._tmp, self.final)
+        if self._fmt == "csv":
+            _write_bytes_atomic(_meta_path(self.final), json.dumps(meta, indent=1).encode())
+        _fsync_dir(self.final.parent)
 
 
 def read_meta(final: Path, fmt: str) -> dict[str, Any] | None:

@@ -8,7 +8,6 @@ with the model files is raised (every input would fail the same way).
 
 from __future__ import annotations
 
-import io
 import os
 import socket
 import sys
@@ -16,14 +15,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from ..csv_output import CsvWriter, header
 from ..detector import CLNFDetector, cached_detector
 from ..errors import ModelFormatError, ModelNotFoundError
 from ..video import open_video, require_cv2
 from .inputs import Job, fingerprint
-from .outputs import output_path, remove_stale_temps, write_csv, write_parquet
+from .outputs import OutputFile, output_path
 
 __all__ = ["InputResult", "Settings", "exit_with_parent", "process", "worker_rss_mb"]
 
@@ -90,7 +89,7 @@ def exit_with_parent(parent_pid: int, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="pyfacelm-parent-watch", daemon=True).start()
 
 
-def track(det: CLNFDetector, job: Job, max_faces: int | None, out: io.StringIO) -> tuple[int, int]:
+def track(det: CLNFDetector, job: Job, max_faces: int | None, out: TextIO) -> tuple[int, int]:
     """Track a video or image sequence into CSV rows as ``pyfacelm video`` does.
 
     Returns (frames, frames with a successfully fitted face).
@@ -120,7 +119,7 @@ def track(det: CLNFDetector, job: Job, max_faces: int | None, out: io.StringIO) 
     return n, with_face
 
 
-def detect_images(det: CLNFDetector, job: Job, out: io.StringIO) -> tuple[int, int]:
+def detect_images(det: CLNFDetector, job: Job, out: TextIO) -> tuple[int, int]:
     """Detect every face in an image or a folder of images, as ``pyfacelm image`` does.
 
     Returns (images, images with a successfully fitted face).
@@ -166,28 +165,25 @@ def process(job: Job, settings: Settings) -> InputResult:
     det = cached_detector(settings.model, settings.model_dir)
     try:
         stamp = fingerprint(job)  # before reading: a file changed meanwhile is redone next run
-        remove_stale_temps(final)
-        out = io.StringIO()
-        if job.mode == "images":
-            frames, with_face = detect_images(det, job, out)
-        else:
-            frames, with_face = track(det, job, settings.max_faces, out)
-        columns = header(det.n_landmarks, 56, det.n_modes, sequence=job.mode != "images")
-        text = out.getvalue()
-        rows = text.count("\n") - 1 if text else 0
-        meta = {
-            **settings.recorded(),
-            **stamp,
-            "input": job.source,
-            "kind": job.mode,
-            "rows": rows,
-            "frames": frames,
-            "frames_with_face": with_face,
-        }
-        if settings.fmt == "csv":
-            write_csv(final, text or ",".join(columns) + "\n", meta)
-        else:
-            write_parquet(final, text, columns, meta)
+        sequence = job.mode != "images"
+        columns = header(det.n_landmarks, 56, det.n_modes, sequence=sequence)
+        with OutputFile(final, settings.fmt, columns) as out:
+            lines = cast(TextIO, out)  # CsvWriter only calls write()
+            if sequence:
+                frames, with_face = track(det, job, settings.max_faces, lines)
+            else:
+                frames, with_face = detect_images(det, job, lines)
+            rows = out.rows
+            out.commit(
+                {
+                    **settings.recorded(),
+                    **stamp,
+                    "input": job.source,
+                    "kind": job.mode,
+                    "frames": frames,
+                    "frames_with_face": with_face,
+                }
+            )
     except (ModelNotFoundError, ModelFormatError):
         raise
     except Exception as e:  # noqa: BLE001 - any failure of one input must not stop the batch
