@@ -206,7 +206,8 @@ def test_rerun_skips_complete_outputs_and_redoes_changed_ones(model_dir, samples
     assert again.skipped[0].frames == 30 and target.read_bytes() == before
     # Other settings are other outputs: redone.
     assert batch.run([seq], out, max_faces=2, workers=1, progress=False).done
-    assert batch.run([seq], out, workers=1, progress=False).done  # back to max_faces=1
+    assert batch.run([seq], out, kind="images", workers=1, progress=False).done
+    assert batch.run([seq], out, workers=1, progress=False).done  # back to the first settings
     # A changed input is redone.
     img = next(iter(sorted(seq.iterdir())))
     os.utime(img, ns=(img.stat().st_atime_ns, img.stat().st_mtime_ns + 10**9))

@@ -221,7 +221,7 @@ def run(
             results[job.source] = _failed(job, f"cannot read: {e.strerror or e}")
             continue
         final = output_path(out, job.name, format)
-        meta = read_complete(final, format, {**settings.recorded(), **stamp})
+        meta = read_complete(final, format, {**settings.recorded(), **stamp, "kind": job.mode})
         if meta is None:
             todo.append((stamp["input_size"], job))
         else:
