@@ -247,10 +247,10 @@ def run(
             pass
         elif client is None:
             n = min(workers or os.cpu_count() or 1, len(work))
-            parent = os.getpid()
+            main_pid = os.getpid()
 
             def make_pool() -> Executor:
-                return ProcessPoolExecutor(n, initializer=exit_with_parent, initargs=(parent,))
+                return ProcessPoolExecutor(n, initializer=exit_with_parent, initargs=(main_pid,))
 
             _run_local(work, settings, make_pool, n, done)
         elif isinstance(client, Executor):

@@ -75,16 +75,34 @@ def worker_rss_mb() -> float | None:
         return None
 
 
-def exit_with_parent(parent_pid: int, interval: float = 0.5) -> None:
-    """Pool initializer: end this worker soon after the parent dies (e.g. SIGKILL), instead of
-    waiting forever for work that will never come. A write in progress is abandoned under its
-    temporary name, never under the final one."""
+def exit_with_parent(main_pid: int | None = None, interval: float = 0.5) -> None:
+    """Pool initializer: end this worker soon after the process that started the pool dies (e.g.
+    SIGKILL), instead of waiting forever for work that will never come. A write in progress is
+    abandoned under its temporary name, never under the final one.
+
+    Watched: this worker's parent (the main process with the fork and spawn start methods), and
+    on POSIX ``main_pid`` itself (with forkserver the parent is the fork server, which outlives
+    the main process).
+    """
+    parent = os.getppid()
+
+    def main_gone() -> bool:
+        if os.getppid() != parent:
+            return True
+        if main_pid is None or os.name != "posix":  # os.kill(pid, 0) would kill on Windows
+            return False
+        try:
+            os.kill(main_pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:  # exists, owned by someone else: not ours, but not gone either
+            return False
+        return False
 
     def watch() -> None:
-        while True:
+        while not main_gone():
             time.sleep(interval)
-            if os.getppid() != parent_pid:
-                os._exit(1)
+        os._exit(1)
 
     threading.Thread(target=watch, name="pyfacelm-parent-watch", daemon=True).start()
 
