@@ -155,9 +155,17 @@ def test_dask_cluster_equals_in_process_tracker(model_dir, samples_dir, tmp_path
             inputs, tmp_path, model_dir=model_dir, client=client, progress=False
         )
         workers = {r.worker for r in report.results}
+        # The CLI reaches the same cluster by its address.
+        cli_out = tmp_path / "cli"
+        args = ["batch", str(inputs[-1]), "-o", str(cli_out), "-q"]
+        assert main([*args, "--scheduler", cluster.scheduler_address]) == 0
     finally:
         client.close()
         cluster.close()
+    cli_report = json.loads((cli_out / batch.REPORT_NAME).read_text())
+    assert cli_report["settings"]["engine"] == f"dask {cluster.scheduler_address}"
+    assert_same_outputs(cli_out / (inputs[-1].name + ".parquet"), Path(report.results[-1].output))
+    shutil.rmtree(cli_out)
     check_run(report, inputs, tmp_path, model_dir)
     assert report.settings["engine"].startswith("dask tcp://")
     assert all(w and not w.endswith(f":{os.getpid()}") for w in workers)
