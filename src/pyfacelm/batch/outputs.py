@@ -52,11 +52,11 @@ def _temp_path(final: Path) -> Path:
 def remove_stale_temps(final: Path) -> None:
     """Delete temporary files a killed run left for this output (one run per folder at a time)."""
     if final.parent.is_dir():
-        for p in final.parent.glob(f".{glob_escape(final.name)}.*.tmp"):
+        for p in final.parent.glob(f".{_glob_escape(final.name)}.*.tmp"):
             p.unlink(missing_ok=True)
 
 
-def glob_escape(name: str) -> str:
+def _glob_escape(name: str) -> str:
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 

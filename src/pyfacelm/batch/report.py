@@ -26,7 +26,8 @@ class BatchReport:
     Attributes:
         out_dir: the output folder.
         results: one :class:`InputResult` per input (``input``, ``output``, ``status`` =
-            ``done`` / ``skipped`` / ``failed``, ``frames``, ``frames_with_face``, ``rows``,
+            ``done`` / ``skipped`` / ``failed``, ``frames`` (images, for images),
+            ``frames_with_face`` (with a successfully fitted face), ``rows``,
             ``seconds`` spent on it, ``error``: the one-line reason of a failure, ``worker``:
             ``host:pid`` that processed it, ``worker_rss_mb``: that worker's memory after it).
         seconds: wall-clock time of the run.
