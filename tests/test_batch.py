@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -159,6 +159,11 @@ def test_dask_cluster_equals_in_process_tracker(model_dir, samples_dir, tmp_path
         cli_out = tmp_path / "cli"
         args = ["batch", str(inputs[-1]), "-o", str(cli_out), "-q"]
         assert main([*args, "--scheduler", cluster.scheduler_address]) == 0
+        scheduler_file = tmp_path / "scheduler.json"
+        scheduler_file.write_text(json.dumps({"address": cluster.scheduler_address}))
+        assert main([*args, "--scheduler", str(scheduler_file)]) == 0  # now skipped
+        again = json.loads((cli_out / batch.REPORT_NAME).read_text())
+        assert [r["status"] for r in again["results"]] == ["skipped"]
     finally:
         client.close()
         cluster.close()
@@ -169,6 +174,15 @@ def test_dask_cluster_equals_in_process_tracker(model_dir, samples_dir, tmp_path
     check_run(report, inputs, tmp_path, model_dir)
     assert report.settings["engine"].startswith("dask tcp://")
     assert all(w and not w.endswith(f":{os.getpid()}") for w in workers)
+
+
+def test_any_executor_works(model_dir, samples_dir, tmp_path):
+    seq = samples_dir / "image_sequence"
+    with ThreadPoolExecutor(2) as pool:
+        report = batch.run([seq], tmp_path, client=pool, progress=False)
+    assert report.ok and report.settings["engine"] == "ThreadPoolExecutor"
+    assert report.done[0].worker.endswith(f":{os.getpid()}")
+    check_run(report, [seq], tmp_path, model_dir)
 
 
 def test_csv_format_is_the_cli_video_csv(model_dir, tmp_path):
