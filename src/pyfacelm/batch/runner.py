@@ -12,7 +12,15 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    as_completed,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -36,65 +44,71 @@ def _failed(job: Job, error: str) -> InputResult:
     return InputResult(job.source, None, "failed", error=error)
 
 
-def _run_local(
-    todo: list[Job],
-    settings: Settings,
-    make_pool: Callable[[], Executor],
-    window: int | None,
-    done: _Done,
+def _run_pool(
+    todo: list[Job], settings: Settings, make_pool: Callable[[], Executor], size: int, done: _Done
 ) -> None:
-    """Run on a concurrent.futures executor. Our own pool (``window`` = its size) gets at most
-    one input per worker in flight, so that when it breaks the inputs that were running are
-    known and it can be replaced; a caller's executor (``window`` None) gets everything at once
-    (its queueing is its own)."""
-    own = window is not None
+    """Run on our own process pool, at most one input per worker in flight: when the pool
+    breaks (a worker was killed or crashed), the inputs that were running are known; they are
+    retried once in a fresh pool."""
     pool = make_pool()
     pending = deque(todo)
     attempts: dict[Job, int] = {}
     inflight: dict[Future[InputResult], Job] = {}
     try:
         while pending or inflight:
-            while pending and (window is None or len(inflight) < window):
+            while pending and len(inflight) < size:
                 job = pending.popleft()
                 inflight[pool.submit(process, job, settings)] = job
             finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
-            broken = False
+            lost: list[Job] = []
             for fut in finished:
                 job = inflight.pop(fut)
                 try:
                     done(fut.result())
                 except BrokenProcessPool:
-                    if not own:
-                        done(_failed(job, "worker process died (killed or crashed)"))
-                        continue
-                    broken = True
+                    lost.append(job)
+            if lost:
+                # Everything else still in flight went down with the pool too.
+                for fut, job in inflight.items():
+                    if fut.done() and fut.exception() is None:
+                        done(fut.result())
+                    else:
+                        lost.append(job)
+                inflight.clear()
+                pool.shutdown(wait=True)
+                for job in lost:
                     attempts[job] = attempts.get(job, 0) + 1
                     if attempts[job] >= _ATTEMPTS:
                         done(_failed(job, "worker process died (killed or crashed), twice"))
                     else:
                         pending.appendleft(job)
-            if broken:
-                # Every future still in flight is lost with the pool: requeue them too.
-                for fut, job in inflight.items():
-                    fut.cancel()
-                    attempts[job] = attempts.get(job, 0) + 1
-                    pending.appendleft(job)
-                inflight.clear()
-                pool.shutdown(wait=True)
                 pool = make_pool()
     finally:
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_executor(todo: list[Job], settings: Settings, executor: Executor, done: _Done) -> None:
+    """Run on the caller's executor: everything submitted at once (its queueing is its own)."""
+    futures = {executor.submit(process, job, settings): job for job in todo}
+    try:
+        for fut in as_completed(futures):
+            try:
+                done(fut.result())
+            except BrokenExecutor:
+                done(_failed(futures[fut], "worker died (killed or crashed)"))
+    finally:
+        for fut in futures:
+            fut.cancel()
 
 
 def _run_dask(todo: list[Job], settings: Settings, client: Any, done: _Done) -> None:
     """Run on a Dask cluster: all tasks submitted at once; its scheduler balances them and
     retries a task whose worker died (``distributed.scheduler.allowed-failures``)."""
-    from distributed import as_completed
+    import distributed
 
     futures = {client.submit(process, job, settings, pure=False): job for job in todo}
     try:
-        for fut in as_completed(list(futures)):  # type: ignore[no-untyped-call]
+        for fut in distributed.as_completed(list(futures)):  # type: ignore[no-untyped-call]
             job = futures[fut]
             try:
                 done(fut.result())
@@ -252,9 +266,9 @@ def run(
             def make_pool() -> Executor:
                 return ProcessPoolExecutor(n, initializer=exit_with_parent, initargs=(main_pid,))
 
-            _run_local(work, settings, make_pool, n, done)
+            _run_pool(work, settings, make_pool, n, done)
         elif isinstance(client, Executor):
-            _run_local(work, settings, lambda: client, None, done)
+            _run_executor(work, settings, client, done)
         else:
             _run_dask(work, settings, client, done)
     finally:
