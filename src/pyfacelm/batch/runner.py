@@ -29,7 +29,8 @@ from ..errors import ModelFormatError, ModelNotFoundError
 from .inputs import Job, expand, fingerprint
 from .outputs import FORMATS, output_path, read_complete
 from .report import BatchReport
-from .task import InputResult, Settings, exit_with_parent, process
+from .task import InputResult, Settings, process
+from .worker import exit_with_parent
 
 __all__ = ["run"]
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +21,9 @@ from ..errors import ModelFormatError, ModelNotFoundError
 from ..video import open_video, require_cv2
 from .inputs import Job, fingerprint
 from .outputs import OutputFile, output_path
+from .worker import worker_rss_mb
 
-__all__ = ["InputResult", "Settings", "exit_with_parent", "process", "worker_rss_mb"]
+__all__ = ["InputResult", "Settings", "detect_images", "process", "track"]
 
 
 @dataclass(frozen=True)
@@ -57,54 +56,6 @@ class InputResult:
     error: str | None = None
     worker: str | None = None
     worker_rss_mb: float | None = field(default=None, repr=False)
-
-
-def worker_rss_mb() -> float | None:
-    """This process's resident memory in MiB (Linux: current; elsewhere: peak; None if unknown)."""
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError, AttributeError):
-        pass
-    try:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
-    except (ImportError, OSError):
-        return None
-
-
-def exit_with_parent(main_pid: int | None = None, interval: float = 0.5) -> None:
-    """Pool initializer: end this worker soon after the process that started the pool dies (e.g.
-    SIGKILL), instead of waiting forever for work that will never come. A write in progress is
-    abandoned under its temporary name, never under the final one.
-
-    Watched: this worker's parent (the main process with the fork and spawn start methods), and
-    on POSIX ``main_pid`` itself (with forkserver the parent is the fork server, which outlives
-    the main process).
-    """
-    parent = os.getppid()
-
-    def main_gone() -> bool:
-        if os.getppid() != parent:
-            return True
-        if main_pid is None or os.name != "posix":  # os.kill(pid, 0) would kill on Windows
-            return False
-        try:
-            os.kill(main_pid, 0)
-        except ProcessLookupError:
-            return True
-        except OSError:  # exists, owned by someone else: not ours, but not gone either
-            return False
-        return False
-
-    def watch() -> None:
-        while not main_gone():
-            time.sleep(interval)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="pyfacelm-parent-watch", daemon=True).start()
 
 
 def track(det: CLNFDetector, job: Job, max_faces: int | None, out: TextIO) -> tuple[int, int]:
