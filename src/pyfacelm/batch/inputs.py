@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..video import IMAGE_EXTENSIONS
 
-__all__ = ["KINDS", "VIDEO_EXTENSIONS", "Job", "Problem", "expand", "fingerprint"]
+__all__ = ["KINDS", "VIDEO_EXTENSIONS", "Job", "Problem", "expand", "fingerprint", "image_files"]
 
 #: Accepted values of ``kind``.
 KINDS = ("auto", "video", "images")
@@ -58,7 +58,8 @@ class Problem:
     error: str
 
 
-def _images_in(folder: Path) -> list[Path]:
+def image_files(folder: Path) -> list[Path]:
+    """The images of a folder in name order (the frames of a sequence, as ``open_video``)."""
     return sorted(
         f for f in folder.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS and f.is_file()
     )
@@ -139,7 +140,7 @@ def fingerprint(job: Job) -> dict[str, int]:
     folder, of its images, and their number)."""
     p = Path(job.source)
     if p.is_dir():
-        files = _images_in(p)
+        files = image_files(p)
         stats = [f.stat() for f in files]
         return {
             "input_size": sum(s.st_size for s in stats),

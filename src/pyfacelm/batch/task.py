@@ -19,7 +19,7 @@ from ..csv_output import CsvWriter, header
 from ..detector import CLNFDetector, cached_detector
 from ..errors import ModelFormatError, ModelNotFoundError
 from ..video import open_video, require_cv2
-from .inputs import Job, fingerprint
+from .inputs import Job, fingerprint, image_files
 from .outputs import OutputFile, output_path
 from .worker import worker_rss_mb
 
@@ -93,15 +93,9 @@ def detect_images(det: CLNFDetector, job: Job, out: TextIO) -> tuple[int, int]:
 
     Returns (images, images with a successfully fitted face).
     """
-    from ..video import IMAGE_EXTENSIONS
-
     cv2 = require_cv2()
     src = Path(job.source)
-    files = (
-        sorted(f for f in src.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS and f.is_file())
-        if src.is_dir()
-        else [src]
-    )
+    files = image_files(src) if src.is_dir() else [src]
     writer = CsvWriter(out, sequence=False, n_landmarks=det.n_landmarks, n_modes=det.n_modes)
     with_face = 0
     for f in files:
