@@ -50,9 +50,9 @@ def main() -> None:
     print(f"1 worker:                  {one:7.1f} frames/s")
     pool = timed(clips, workers=2)
     print(f"local pool, 2 workers:     {pool:7.1f} frames/s  ({pool / one:.2f}x one worker)")
-    # Dask's nanny gives its workers MALLOC_TRIM_THRESHOLD_=65536, which pins glibc's mmap
-    # threshold: every large per-frame buffer then costs an mmap/munmap and fresh page faults
-    # (measured: 12 % more CPU per tracked frame). Unset it, as the README recommends.
+    # Dask's nanny gives its workers MALLOC_TRIM_THRESHOLD_=65536: glibc then hands freed
+    # per-frame buffers back to the system and faults them in again (10x the page faults,
+    # 12-20 % more CPU per tracked frame). Unset it, as the README recommends.
     with dask.config.set({_TRIM: None}), LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster, Client(cluster) as client:
