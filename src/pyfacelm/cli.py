@@ -488,6 +488,9 @@ def build_parser() -> argparse.ArgumentParser:
     # OpenFace's commands with OpenFace's single-dash flags; main() hands them to openface_compat.
     for name in ("FeatureExtraction", "FaceLandmarkImg"):
         sub.add_parser(name, help=f"OpenFace's {name} flags and output files", add_help=False)
+    from .batch_cli import add_batch_parser
+
+    add_batch_parser(sub)
     return ap
 
 

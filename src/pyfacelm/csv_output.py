@@ -158,6 +158,7 @@ class CsvWriter:
     def flush(self) -> None:
         self._out.flush()
 
+
 #: OpenFace's CSV output blocks in column order, named by the flag that switches each on
 #: (``-gaze``, ``-pose``, ``-2Dfp``, ``-3Dfp``, ``-pdmparams``). Action units (``-aus``) will be
 #: the next entry.

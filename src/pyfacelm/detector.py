@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from .models import find_model_dir, model_sets
 from .parameters import FitParameters
 from .tracking import Tracker
 
-__all__ = ["CLNFDetector", "MODELS"]
+__all__ = ["CLNFDetector", "MODELS", "cached_detector"]
 
 #: Model names and the main file each loads.
 MODELS: dict[str, str] = {
@@ -103,10 +103,9 @@ class CLNFDetector:
                 )
             main_file = root / MODELS[model]
             self._name = model
+            spec = model
         elif not isinstance(model, (str, os.PathLike)):
-            raise TypeError(
-                f"model must be a model name or a path, got {type(model).__name__}"
-            )
+            raise TypeError(f"model must be a model name or a path, got {type(model).__name__}")
         else:
             main_file = Path(model).expanduser()
             if not main_file.is_file():
@@ -122,7 +121,12 @@ class CLNFDetector:
                 )
             root = main_file.resolve().parent
             self._name = main_file.stem
+            spec = str(main_file.resolve())
         self._model_dir = Path(root).resolve()
+        # What pickling sends: the model as named, model_dir only if the caller gave one (so that
+        # a worker on another machine finds its own copy of the models the usual way), the
+        # parameters given and the colour default.
+        self._args = (spec, None if model_dir is None else os.fspath(model_dir), params, color)
         self._core = _clnf.CLNFModel(str(main_file), params=params)
         self._params = params if params is not None else FitParameters.default(main_file)
         self._mtcnn: _clnf.MTCNN | None = None
@@ -306,5 +310,35 @@ class CLNFDetector:
         """
         return Tracker(self, max_faces, params=self._params_for(params), fps=fps)
 
+    def __reduce__(
+        self,
+    ) -> tuple[Any, tuple[str, str | None, FitParameters | None, Color]]:
+        # A detector pickles as its model name/path (and model_dir); unpickling loads it, once per
+        # process, so executors can ship detectors to worker processes cheaply.
+        return (cached_detector, self._args)
+
     def __repr__(self) -> str:
         return f"CLNFDetector(model={self._name!r}, model_dir='{self._model_dir}')"
+
+
+_cache: dict[tuple[str, str | None, FitParameters | None, str], CLNFDetector] = {}
+_cache_lock = threading.Lock()
+
+
+def cached_detector(
+    model: str = "clnf",
+    model_dir: str | os.PathLike[str] | None = None,
+    params: FitParameters | None = None,
+    color: Color = "bgr",
+) -> CLNFDetector:
+    """The process's shared :class:`CLNFDetector` for these arguments, loaded on first use.
+
+    Worker processes (batch processing, unpickled detectors) call this so that each loads a
+    model once however many inputs it processes. Arguments as for :class:`CLNFDetector`.
+    """
+    key = (model, None if model_dir is None else os.fspath(model_dir), params, color)
+    with _cache_lock:
+        det = _cache.get(key)
+        if det is None:
+            det = _cache[key] = CLNFDetector(model, model_dir, params=params, color=color)
+        return det

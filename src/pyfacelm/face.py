@@ -121,6 +121,11 @@ class Face:
             detection_score=None if score is None else float(score),
         )
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Unpickling: arrays come back read-only, as a fitted Face's are.
+        for name, v in state.items():
+            object.__setattr__(self, name, _frozen(v, v.dtype) if isinstance(v, np.ndarray) else v)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain Python types (lists, floats), e.g. for JSON."""
         out: dict[str, Any] = {}
