@@ -126,25 +126,69 @@ def test_gaze_parity_when_tracking(tracked, name):
 
 @pytest.mark.parametrize("name", VIDEOS)
 def test_eye_landmarks_3d_when_tracking(tracked, name):
-    """The eye points' depth is fx / (the eye part's scale), and the 28-point eye fit trades its
-    scale against its shape modes: 2D eye landmarks within ~0.01 px of the original's still
-    leave 0.1-0.3 % of scale, i.e. 0.3-1 mm of depth. Measured per-frame mean distance: <= 0.5
-    mm on >= 88.6 % of frames, 99th percentile <= 1.61 mm (the gaze uses only the points'
-    directions, which agree)."""
+    """The eye points' depth is fx / (the eye part's scale), and the 28-point eye fit is chaotic
+    in its input: the part starts from the main landmarks, which tracking leaves a median
+    0.009-0.023 px from the original's, and a 0.002-0.02 px shift of the main shape alone moves
+    the eye part's scale by a median 0.04-0.06 % (p90 0.13-0.21 %; 0.1-px kernel grid, see
+    test_eye_parts_from_the_originals_main_fit). Measured part-scale difference: median
+    0.015-0.045 % per video; per-frame mean 3D distance <= 0.5 mm on 92.4 / 96.6 / 87.4 / 95.7 /
+    100 % of frames (default, changeLighting, 2015-10-15-15-14, multi_face, image_sequence),
+    99th percentile <= 1.38 mm (the gaze uses only the points' directions, which agree)."""
     ref, faces = tracked(name)
     _, _, e = tracking_errors(ref, faces)
-    assert np.mean(e <= 0.5) >= 0.87 and np.percentile(e, 99) <= 1.8, (
+    assert np.mean(e <= 0.5) >= 0.87 and np.percentile(e, 99) <= 1.5, (
         np.mean(e <= 0.5),
         np.percentile(e, 99),
     )
 
 
-@pytest.mark.xfail(strict=True, reason="eye part scale is ill-conditioned; see the test above")
+@pytest.mark.xfail(
+    strict=True, reason="the eye part fit amplifies tracking's 0.02-px residue; see the test above"
+)
 def test_eye_landmarks_3d_meet_the_issue_tolerance(tracked):
     """Issue 15 asks for 0.5 mm on >= 99 % of frames: not reached yet (see above)."""
     ref, faces = tracked("default")
     _, _, e = tracking_errors(ref, faces)
     assert np.mean(e <= 0.5) >= 0.99
+
+
+def test_eye_parts_from_the_originals_main_fit(clnf, reference, samples_dir):
+    """SPEC §5.3 eye parts from the original's main-model state (image mode, before the parts):
+    the eye part scale and the 3D eye landmarks that follow from it. Not bit-exact: the parts'
+    CalcParams and NU-RLMS round differently in the last bits (the main re-fit's CalcParams, given
+    the original's written-back landmarks, matches on 0 of 108 faces, g off by a median 3.6e-7).
+    Measured on the 109 faces whose parts are fitted: part scale relative difference median
+    2.7e-6, max 1.22e-3; eye 3D per-face mean distance median 0.0025 mm, <= 0.5 mm on 106 (97.2
+    %), max 0.84 mm."""
+    from parity import load_image
+
+    rel, e3 = [], []
+    for key, entry in reference("images_clnf.json").items():
+        # Parts are fitted when the main fit's scale exceeds 0.9 (SPEC §5.3 step 3).
+        faces = [
+            f for f in entry["faces"] if f["stages_main_model_only"][2]["params_global"][0] > 0.9
+        ]
+        if not faces:
+            continue
+        img = load_image(key)
+        for face in faces:
+            main = face["stages_main_model_only"][2]
+            r = clnf.native_model._detect_from(
+                img, main["params_global"], main["params_local"], [0, 0, 0]
+            )
+            for name in EYES:
+                ours = r.parts[name].params_global[0]
+                rel.append(abs(ours / face["parts"][name]["params_global"][0] - 1))
+            d = np.asarray(r.eye_landmarks_3d) - np.array(face["eye_landmarks_3d"])
+            e3.append(np.linalg.norm(d, axis=1).mean())
+    assert len(e3) == 109
+    assert np.median(rel) <= 1e-5 and max(rel) <= 1.6e-3, (np.median(rel), max(rel))
+    e = np.array(e3)
+    assert np.median(e) <= 0.003 and np.mean(e <= 0.5) >= 0.97 and e.max() <= 1.0, (
+        np.median(e),
+        np.mean(e <= 0.5),
+        e.max(),
+    )
 
 
 def test_face_gaze_fields(clnf, reference, samples_dir):
