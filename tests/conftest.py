@@ -20,6 +20,14 @@ import numpy as np
 import pytest
 
 import pyfacelm
+from pyfacelm.video import require_cv2
+
+try:
+    # Before any test opens a video with OpenCV directly: FFmpeg reads its log level once, when
+    # first used, so the order of the tests must not decide whether pyfacelm's quiet setting holds.
+    require_cv2()
+except ImportError:
+    pass
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("PYFACELM_SHARED_DIR", REPO.parent / "shared"))

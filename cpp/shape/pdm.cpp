@@ -9,7 +9,6 @@
 
 #include "common/errors.hpp"
 #include "io/file_readers.hpp"
-#include "shape/detail/shape3d_kernel.hpp"
 
 namespace pyfacelm {
 
@@ -34,36 +33,6 @@ typename PDM<T>::Vec PDM<T>::shape3d(const Vec& p) const {
     throw InvalidArgument("expected " + std::to_string(n_modes()) + " local parameters, got " + std::to_string(p.size()));
   Vec s = mean_;
   if (n_modes() > 0) s.noalias() += basis_ * p;
-  return s;
-}
-
-// §2.1 in float: every fit step starts here, so the sum is rounded exactly as OpenFace's
-// sgemm rounds it: with 16 or more modes, 16 FMA partial sums over k mod 16 added in
-// adjacent pairs, then the mean (matches the reference's shape_3d_pdm and the 34- and
-// 32-mode models' landmarks bit for bit); with fewer (the 10-mode eye models), one FMA
-// running sum (matches the eye landmarks). Any other order differs in the last bit on
-// ~20 % of coordinates, which the 0.1-px kernel grid can amplify.
-template <>
-typename PDM<float>::Vec PDM<float>::shape3d(const Vec& p) const {
-  if (p.size() != n_modes())
-    throw InvalidArgument("expected " + std::to_string(n_modes()) + " local parameters, got " + std::to_string(p.size()));
-  const int rows = static_cast<int>(mean_.size()), m = n_modes();
-  Vec s(rows);
-  int done = 0;
-#if defined(PYFACELM_HAVE_AVX2_KERNELS)
-  if (simd::has_avx2_fma()) done = simd::shape3d_avx2(rows, m, basis_.data(), p.data(), mean_.data(), s.data());
-#endif
-  const bool one_sum = m < 16;
-  for (int i = done; i < rows; ++i) {
-    float acc[16] = {};
-    for (int k = 0; k < m; ++k) {
-      float& a = acc[one_sum ? 0 : k & 15];
-      a = std::fma(basis_(i, k), p[k], a);
-    }
-    for (int w = 1; w < 16; w *= 2)
-      for (int l = 0; l < 16; l += 2 * w) acc[l] += acc[l + w];
-    s[i] = acc[0] + mean_[i];
-  }
   return s;
 }
 

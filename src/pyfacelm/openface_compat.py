@@ -61,7 +61,7 @@ def _options(args: argparse.Namespace) -> _Options:
 
 
 def _intrinsics(opts: _Options, width: int, height: int) -> tuple[float, float, float, float]:
-    """OpenFace's rule (SPEC_GAZE §2, in float like the core's default): a missing -cx / -cy is
+    """OpenFace's rule (computed in float like the core's default): a missing -cx / -cy is
     the image centre; missing focal lengths are the guess from the image size; one given focal
     length serves for both."""
     f32 = np.float32

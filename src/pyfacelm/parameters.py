@@ -52,7 +52,7 @@ class FitParameters:
         window_sizes_small: the same for video frames tracked from a successful previous
             frame (``window_sizes_small``).
         sigma: mean-shift kernel width at the coarsest scale (``-sigma``, > 0); finer scales
-            widen it (SPEC §4.2).
+            widen it.
         reg_factor: shape regularisation at the coarsest scale (``-reg``, >= 0); finer scales
             loosen it.
         weight_factor: confidence weighting of the landmarks (``-w_reg``); 0 is plain RLMS,
@@ -105,7 +105,7 @@ class FitParameters:
 
     @classmethod
     def default(cls, model: str | Path = "clnf") -> FitParameters:
-        """OpenFace's command-line defaults for ``model`` (SPEC §10.3).
+        """OpenFace's command-line defaults for ``model``.
 
         Args:
             model: ``"clnf"``, ``"clm"``, ``"ceclm"``, ``"clnf_wild"``, ``"clm_wild"`` or the
@@ -120,7 +120,7 @@ class FitParameters:
 
     @classmethod
     def wild(cls, model: str | Path = "clnf") -> FitParameters:
-        """OpenFace's ``-wild`` parameters for ``model`` (SPEC §10.3): initial windows
+        """OpenFace's ``-wild`` parameters for ``model``: initial windows
         (15, 13, 11, 11), 10 iterations, NU weighting (``weight_factor`` 2.5), multi-view;
         ``sigma`` / ``reg_factor`` 1.25 / 35 for CLNF and CLM, 1.875 / 31.5 for CE-CLM.
         ``window_sizes_small`` and the validation and video settings are the defaults'.
