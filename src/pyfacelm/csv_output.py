@@ -173,7 +173,8 @@ class CsvWriter:
         """An image row (`image` is quoted if it holds a comma, quote or line break).
 
         ``face=None`` is the row of an image without a face: face 0, confidence 0, success 0 and
-        zeros elsewhere, so that every image read has at least one row.
+        zeros elsewhere, so that every image read has at least one row. `aus`: the face's static
+        AU values, required when the writer has AU columns.
         """
         name = (
             image if not any(c in image for c in ',"\r\n') else '"' + image.replace('"', '""') + '"'

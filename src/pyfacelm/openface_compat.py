@@ -279,6 +279,7 @@ def feature_extraction(args: argparse.Namespace) -> int:
         intr: tuple[float, float, float, float] | None = None
         start = time.perf_counter()
         n = 0
+        completed = False  # else the partial CSV is removed
         try:
             for n, frame in enumerate(frames, start=1):
                 if intr is None:
@@ -309,8 +310,9 @@ def feature_extraction(args: argparse.Namespace) -> int:
                         if not vw.isOpened():
                             raise CompatError(f"cannot write video {video_path}")
                     vw.write(draw_faces(frame, [face] if face else [], intr))
+            completed = True
         except KeyboardInterrupt:
-            pass  # a live camera is stopped with Ctrl-C; keep what was written
+            completed = True  # a live camera is stopped with Ctrl-C; keep what was written
         except OSError as e:
             raise CompatError(str(e)) from e
         finally:
@@ -319,6 +321,8 @@ def feature_extraction(args: argparse.Namespace) -> int:
             if hog is not None:
                 hog.close()
             out.close()
+            if not completed and write_aus:
+                part_path.unlink(missing_ok=True)
         if write_aus:
             assert stream is not None
             _complete_aus(part_path, csv_path, stream.finish(), opts.sep)
