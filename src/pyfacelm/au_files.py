@@ -1,5 +1,5 @@
 """OpenFace's per-face output files of the AU stage: ``-simalign`` images and the ``-hogalign``
-``.hog`` file (SPEC_AU §9.2, §9.3)."""
+``.hog`` file, in the layouts OpenFace writes."""
 
 from __future__ import annotations
 
