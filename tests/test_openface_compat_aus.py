@@ -287,3 +287,32 @@ def test_cli_video_aus(aus, model_dir, default5, tmp_path):
 def test_models_set_au_is_accepted(model_dir):
     p = run("models", "verify", "--set", "au", "--model-dir", str(model_dir))
     assert "invalid choice" not in p.stderr and "Traceback" not in p.stderr, p.stderr
+
+
+def test_failed_frame_gives_black_face_zero_hog_and_zero_aus(aus, model_dir, default5, tmp_path):
+    """A frame without a face: a black aligned face, an all-zero HOG record flagged -1, a row
+    with success 0 (OpenFace's failure branch, SPEC_AU §7.4, §9.2-9.3)."""
+    seq = tmp_path / "gap"
+    seq.mkdir()
+    frames = _frames(default5)
+    for i, frame in enumerate([frames[0], np.zeros_like(frames[0]), frames[2]]):
+        cv2.imwrite(str(seq / f"{i:03d}.png"), frame)
+    out = tmp_path / "out"
+    p = run("FeatureExtraction", "-fdir", str(seq), "-out_dir", str(out), "-aus", "-simalign",
+            "-hogalign", "-q", "--model-dir", str(model_dir))  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    head, rows = read_csv(out / "gap.csv")
+    assert [r[4] for r in rows] == ["1", "0", "1"]
+    got = _au_block(head, rows, (aus.intensity_names, aus.presence_names))
+    n_r = len(aus.intensity_names)
+    # The failed frame's presences are 0; its intensities are 0 smoothed with its neighbours
+    # (OpenFace's 3-frame average includes failed frames; the first and last keep theirs).
+    assert not got[1, n_r:].any() and got[0].any()
+    np.testing.assert_allclose(got[1, :n_r], (got[0, :n_r] + got[2, :n_r]) / 3, atol=0.011)
+    bmp = cv2.imread(str(out / "gap_aligned" / "frame_det_00_000002.bmp"), cv2.IMREAD_COLOR)
+    assert bmp.shape == (112, 112, 3) and not bmp.any()
+    raw = (out / "gap.hog").read_bytes()
+    assert len(raw) == 3 * RECORD
+    flags = [np.frombuffer(raw[i * RECORD + 12 : i * RECORD + 16], "<f4")[0] for i in range(3)]
+    assert flags == [1.0, -1.0, 1.0]
+    assert not np.frombuffer(raw[RECORD + 16 : 2 * RECORD], "<f4").any()
