@@ -118,7 +118,7 @@ def test_simalign_and_hogalign_write_openface_layouts(aus, model_dir, default5, 
         assert np.array_equal(bmp, feats[i].aligned_face)
         ref = cv2.imread(str(AU / "default_aligned" / f"frame_det_00_{i + 1:06d}.bmp"))
         diff = np.abs(bmp.astype(int) - ref.astype(int))
-        assert diff.mean() < 6, (i, diff.mean())
+        assert diff.mean() < 0.15, (i, diff.mean())  # measured 0.02-0.06
         rec = raw[i * RECORD : (i + 1) * RECORD]
         ref_rec = ref_raw[i * RECORD : (i + 1) * RECORD]
         assert rec[:16] == ref_rec[:16]  # 12, 12, 31, valid +1 (every frame succeeds)
@@ -126,7 +126,7 @@ def test_simalign_and_hogalign_write_openface_layouts(aus, model_dir, default5, 
         hog = np.frombuffer(rec[16:], "<f4")
         np.testing.assert_array_equal(hog, feats[i].hog)
         ref_hog = np.frombuffer(ref_rec[16:], "<f4")
-        assert np.abs(hog - ref_hog).mean() < 0.01
+        assert np.abs(hog - ref_hog).mean() < 0.004  # measured 0.0011-0.0030
     # An output flag was given: no CSV blocks beyond the lead columns.
     head, _ = read_csv(tmp_path / "default5.csv")
     assert head == ["frame", "face_id", "timestamp", "confidence", "success"]
