@@ -232,6 +232,9 @@ def test_missing_au_models(no_au_models, default5, tmp_path):
     head, rows = read_csv(out / "default5.csv")
     assert "p_33" in head and not any(c.startswith("AU") for c in head) and len(rows) == 5
     assert "AUs: 0" in (out / "default5_of_details.txt").read_text()
+    for cmd in ("image", "video"):
+        p = run(cmd, str(default5), "--aus", "-q", "--model-dir", str(no_au_models))
+        one_line_error(p, "AU models not found")
 
 
 def test_au_flags_errors(default5, tmp_path):
