@@ -13,7 +13,8 @@ import pytest
 from conftest import REFERENCE, SAMPLES
 
 import pyfacelm
-from pyfacelm.csv_output import OUTPUT_BLOCKS, OpenFaceCsvWriter, block_columns
+from pyfacelm.action_units import au_column_names
+from pyfacelm.csv_output import FACE_BLOCKS, OpenFaceCsvWriter, block_columns
 
 cv2 = pytest.importorskip("cv2", reason="opencv-python-headless (the video extra) is needed")
 
@@ -52,11 +53,14 @@ def frames_dir(tmp_path_factory, samples_dir) -> Path:
 
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory, model_dir, samples_dir):
-    """The acceptance command on default.wmv, run once for the module."""
+    """The acceptance command on default.wmv (no output flag: every block, AUs included), run
+    once for the module."""
+    if not (model_dir / "AU_predictors").is_dir():
+        pytest.skip("AU models not available")
     out = tmp_path_factory.mktemp("fe_default")
     p = run(
         "FeatureExtraction", "-f", str(SAMPLES / "default.wmv"), "-out_dir", str(out),
-        "-2Dfp", "-3Dfp", "-pdmparams", "-pose", "-gaze", "--model-dir", str(model_dir),
+        "--model-dir", str(model_dir),
     )  # fmt: skip
     assert p.returncode == 0, p.stderr
     return out
@@ -65,8 +69,11 @@ def default_run(tmp_path_factory, model_dir, samples_dir):
 def test_feature_extraction_matches_the_reference_csv(default_run):
     head, rows = read_csv(default_run / "default.csv")
     ref_head, ref_rows = read_csv(REFERENCE / "featureextraction_default.csv", ", ")
+    # All 714 columns of the original, in its order (names compared without spaces).
+    assert len(head) == 714 and head == [c.strip() for c in ref_head]
     keep = [i for i, c in enumerate(ref_head) if not c.strip().startswith(AU_PREFIX)]
-    assert head == [ref_head[i].strip() for i in keep]
+    head = [head[i] for i in keep]
+    rows = [[r[i] for i in keep] for r in rows]
     assert len(rows) == len(ref_rows) == 288
     col = {c: i for i, c in enumerate(head)}
     ours = np.array([[float(v) for v in r] for r in rows])
@@ -114,10 +121,31 @@ def test_feature_extraction_matches_the_reference_csv(default_run):
     assert np.median(pose_t) <= 1.0 and np.median(pose_r) <= 0.01
 
 
+def test_feature_extraction_action_units_match_the_reference(default_run):
+    """The post-processed AU columns of the no-flag run against the original's (our own
+    landmarks, so statistical bounds: see test_action_units_e2e for the measured values)."""
+    head, rows = read_csv(default_run / "default.csv")
+    ref_head, ref_rows = read_csv(REFERENCE / "featureextraction_default.csv", ", ")
+    r_cols = [i for i, c in enumerate(head) if c.startswith(AU_PREFIX) and c.endswith("_r")]
+    c_cols = [i for i, c in enumerate(head) if c.startswith(AU_PREFIX) and c.endswith("_c")]
+    assert (len(r_cols), len(c_cols)) == (17, 18)
+    for r in rows[:5]:  # FeatureExtraction rewrites the AU block with 2 decimals
+        assert all(len(r[i].split(".")[1]) == 2 for i in r_cols + c_cols)
+    ours_r = np.array([[float(r[i]) for i in r_cols] for r in rows])
+    ref_r = np.array([[float(r[i]) for i in r_cols] for r in ref_rows])
+    ours_c = np.array([[float(r[i]) for i in c_cols] for r in rows])
+    ref_c = np.array([[float(r[i]) for i in c_cols] for r in ref_rows])
+    d = np.abs(ours_r - ref_r)
+    m, w, c = float(d.mean()), float((d <= 0.1 + 1e-9).mean()), float((ours_c == ref_c).mean())
+    print(f"AU_r mean abs {m:.4f}, within 0.1 {w:.4f}; AU_c equal {c:.4f}")
+    assert m <= 0.009 and w >= 0.998 and c >= 0.992, (m, w, c)
+
+
 def test_feature_extraction_details_file(default_run):
     text = (default_run / "default_of_details.txt").read_text()
     assert "default.wmv" in text and "Camera parameters:500,500,320,240" in text
-    assert "Gaze: 1" in text and "AUs: 0" in text and "Landmark model: clnf" in text
+    assert "Gaze: 1" in text and "AUs: 1" in text and "Landmark model: clnf" in text
+    assert "Output HOG: 0" in text and "Output similarity aligned: 0" in text
 
 
 def test_no_output_flag_writes_everything_with_old_separator(frames_dir, model_dir, tmp_path):
@@ -129,7 +157,10 @@ def test_no_output_flag_writes_everything_with_old_separator(frames_dir, model_d
     assert p.stderr == ""  # -q
     head, rows = read_csv(tmp_path / "seq3.csv", ", ")
     sizes = (68, 56, 34)
-    assert head[5:] == [c for b in OUTPUT_BLOCKS for c in block_columns(b, *sizes)]
+    aus = pyfacelm.AUAnalyser(model_dir)
+    assert head[5:] == [c for b in FACE_BLOCKS for c in block_columns(b, *sizes)] + (
+        au_column_names(aus.intensity_names, aus.presence_names)
+    )
     assert len(rows) == 3 and all(r[2] == "0.000" for r in rows)  # image sequence: timestamp 0
     assert (tmp_path / "seq3_of_details.txt").is_file()
 
@@ -235,9 +266,8 @@ def test_mloc_and_multi_view(model_dir, tmp_path, samples_dir):
 @pytest.mark.parametrize(
     "args, needles",
     [
-        (["-aus"], ["-aus", "not yet supported"]),
-        (["-wild"], ["-wild", "not yet supported"]),
-        (["-hogalign"], ["unknown flag -hogalign"]),
+        (["-hogalignx"], ["unknown flag -hogalignx"]),
+        (["-nobadaligned"], ["unknown flag -nobadaligned"]),
         (["-fxx", "3"], ["unknown flag -fxx"]),
         (["-multi_view", "2"], ["-multi_view"]),
         (["-fx", "abc"], ["-fx"]),

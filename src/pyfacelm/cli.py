@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -30,6 +31,7 @@ from .models import model_sets
 if TYPE_CHECKING:
     import numpy as np
 
+    from .action_units import AUAnalyser
     from .console import Progress
     from .detector import CLNFDetector
 
@@ -108,6 +110,22 @@ def _detector(args: argparse.Namespace) -> CLNFDetector:
         raise UserError(str(e)) from e
 
 
+def _analyser(args: argparse.Namespace) -> AUAnalyser | None:
+    """The AU analyser for ``--aus``, else None."""
+    if not args.aus:
+        return None
+    from .action_units import AUAnalyser
+
+    try:
+        return AUAnalyser(args.model_dir)
+    except ValueError as e:  # ModelFormatError
+        raise UserError(str(e)) from e
+
+
+def _au_names(aus: AUAnalyser | None) -> tuple[list[str], list[str]] | None:
+    return None if aus is None else (aus.intensity_names, aus.presence_names)
+
+
 def _open_output(path: str | None) -> tuple[TextIO, bool]:
     if path is None or path == "-":
         return sys.stdout, False
@@ -169,6 +187,7 @@ def cmd_image(args: argparse.Namespace) -> int:
     failed = len(inputs.problems)
     cv2 = require_cv2()
     det = _detector(args)
+    aus = _analyser(args)
     if draw_dir is not None:
         try:
             draw_dir.mkdir(parents=True, exist_ok=True)
@@ -178,7 +197,9 @@ def cmd_image(args: argparse.Namespace) -> int:
     out, close = _open_output(args.output)
     completed = 0
     try:
-        writer = CsvWriter(out, sequence=False, n_modes=det.n_modes, sep=args.sep)
+        writer = CsvWriter(
+            out, sequence=False, n_modes=det.n_modes, sep=args.sep, au_names=_au_names(aus)
+        )
         for done, path in enumerate(inputs.files, start=1):
             img = _read_image_quietly(path, progress)
             if isinstance(img, OSError):
@@ -197,7 +218,8 @@ def cmd_image(args: argparse.Namespace) -> int:
                 progress.update(done)
                 continue
             for i, face in enumerate(faces):
-                writer.write_image_face(path, i, face)
+                units = None if aus is None else aus.static(img, face)
+                writer.write_image_face(path, i, face, units)
             if not faces:
                 writer.write_image_face(path, 0, None)
             if close:
@@ -226,7 +248,7 @@ def cmd_image(args: argparse.Namespace) -> int:
 
 def cmd_video(args: argparse.Namespace) -> int:
     from .console import Progress
-    from .csv_output import CsvWriter
+    from .csv_output import CsvWriter, append_au_block
     from .drawing import draw_faces, open_video_writer
     from .video import FrameSizeError, open_video
 
@@ -238,13 +260,28 @@ def cmd_video(args: argparse.Namespace) -> int:
         raise UserError(str(e)) from e
     det = _detector(args)
     max_faces = args.max_faces
+    if args.aus and max_faces != 1:
+        source.close()
+        raise ArgumentError("--aus tracks one face: use it with --max-faces 1 (the default)")
+    aus = _analyser(args)
+    stream = None if aus is None else aus.sequence()
     tracker = det.tracker(max_faces=max_faces, fps=source.fps if source.fps > 0 else None)
     out, close = _open_output(args.output)
+    # AU values are final only when the video ends (post-processing): the rows wait in a
+    # temporary file and are written with their AU columns at the end.
+    rows: TextIO = out if stream is None else tempfile.TemporaryFile("w+", encoding="utf-8")
     writer_video = None
     progress = Progress("frames", source.frame_count, enabled=_show_progress(args))
     n = written = 0  # frames read; frames whose rows are in the CSV
     try:
-        csv = CsvWriter(out, sequence=True, n_modes=det.n_modes, sep=args.sep)
+        csv = CsvWriter(
+            rows,
+            sequence=True,
+            n_modes=det.n_modes,
+            sep=args.sep,
+            au_names=_au_names(aus),
+            aus_later=True,
+        )
         frames = iter(source)
         while True:
             try:
@@ -261,6 +298,8 @@ def cmd_video(args: argparse.Namespace) -> int:
             ts = source.timestamp(n - 1)
             if max_faces == 1:
                 csv.write_frame(n, ts, faces[0] if faces else None, 0)
+                if stream is not None:
+                    stream.add(frame, faces[0] if faces else None)
             else:
                 for f in faces:
                     csv.write_frame(n, ts, f, f.face_id or 0)
@@ -287,6 +326,12 @@ def cmd_video(args: argparse.Namespace) -> int:
         source.close()
         if writer_video is not None:
             writer_video.release()
+        if stream is not None:
+            try:  # also after Ctrl-C: the frames so far, post-processed
+                rows.seek(0)
+                append_au_block(rows, out, stream.finish(), args.sep)
+            finally:
+                rows.close()
         if close:
             out.close()
     return 0
@@ -393,6 +438,12 @@ def build_parser() -> argparse.ArgumentParser:
             "without it every model, clnf_wild and clm_wild included, fits with the defaults",
         )
         p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+        p.add_argument(
+            "--aus",
+            action="store_true",
+            help="add the action-unit columns AUxx_r, AUxx_c (needs the 'au' model set; "
+            "video: FeatureExtraction's post-processed values, written when the video ends)",
+        )
 
     def csv_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("-o", "--output", default=None, help="CSV file (default: standard output)")

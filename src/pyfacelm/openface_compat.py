@@ -4,8 +4,8 @@
 writes OpenFace's files under ``-out_dir``: ``<name>.csv`` (FeatureExtraction's columns, order
 and number formatting), ``<name>_of_details.txt`` and, with ``-tracked``, the annotated video
 (``<name>.avi``; FaceLandmarkImg: ``<name>.jpg``). Differences from OpenFace are listed in the
-README ("Switching from OpenFace"): no action units, HOG or aligned-face outputs yet, CLNF as
-the default landmark model, ``-wild`` not yet supported.
+README ("Switching from OpenFace"); with ``-aus`` the CSV gets the AU columns, ``-simalign`` /
+``-hogalign`` write OpenFace's aligned faces (``<name>_aligned/``) and HOG file (``<name>.hog``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 
 from . import __version__
 from .errors import ModelFormatError, ModelNotFoundError
-from .openface_flags import BLOCK_FLAGS, COMMANDS, UsageError, build_parser, parse
+from .openface_flags import BLOCK_FLAGS, COMMANDS, FILE_FLAGS, UsageError, build_parser, parse
 
 __all__ = ["COMMANDS", "CompatError", "face_landmark_img", "feature_extraction", "main"]
 
@@ -41,16 +41,33 @@ class _Options:
     quiet: bool
     sep: str
     model_file: Path | None
+    wild: bool
+    au_static: bool
+    simalign: bool
+    hogalign: bool
+    all_blocks: bool
+
+    @property
+    def needs_aus(self) -> bool:
+        """Whether the AU stage runs (AU columns, aligned faces or HOG)."""
+        return "aus" in self.blocks or self.simalign or self.hogalign
 
 
 def _options(args: argparse.Namespace) -> _Options:
     chosen = [block for flag, block in BLOCK_FLAGS.items() if getattr(args, flag)]
     from .csv_output import OUTPUT_BLOCKS
 
+    # No output flag: every CSV block, as OpenFace writes all it can (the file outputs
+    # -simalign, -hogalign and -tracked only when asked for).
+    all_blocks = not chosen and not any(getattr(args, f) for f in FILE_FLAGS)
     return _Options(
         out_dir=Path(args.out_dir),
-        # No output flag: everything pyfacelm can write, as OpenFace writes all it can.
-        blocks=chosen if (chosen or args.tracked) else list(OUTPUT_BLOCKS),
+        blocks=list(OUTPUT_BLOCKS) if all_blocks else chosen,
+        all_blocks=all_blocks,
+        wild=args.wild,
+        au_static=bool(getattr(args, "au_static", False)),
+        simalign=args.simalign,
+        hogalign=args.hogalign,
         tracked=args.tracked,
         intrinsics=(args.fx, args.fy, args.cx, args.cy),
         multi_view=bool(args.multi_view),
@@ -80,16 +97,40 @@ def _detector(opts: _Options, model_dir: str | None) -> Any:
     """The landmark model: -mloc as a path, or a main_*.txt name looked up in the model folder
     (OpenFace's ``-mloc model/main_clnf_general.txt``); CLNF by default."""
     from .detector import MODELS, CLNFDetector
+    from .parameters import FitParameters
+
+    def make(model: str) -> Any:
+        # -wild: OpenFace's in-the-wild fitting parameters for this model (SPEC §10.3).
+        params = FitParameters.wild(model) if opts.wild else None
+        return CLNFDetector(model, model_dir, params=params)
 
     if opts.model_file is None:
-        return CLNFDetector("clnf", model_dir)
+        return make("clnf")
     p = opts.model_file.expanduser()
     if p.is_file():
-        return CLNFDetector(str(p), model_dir)
+        return make(str(p))
     by_file = {v: k for k, v in MODELS.items()}
     if p.name in by_file:
-        return CLNFDetector(by_file[p.name], model_dir)
+        return make(by_file[p.name])
     raise CompatError(f"-mloc: no such model file: {opts.model_file}")
+
+
+def _analyser(opts: _Options, model_dir: str | None) -> Any:
+    """The AU analyser when the AU stage runs, else None. With no output flag the AU block is
+    dropped (with a note) if the AU models are not installed: "all it can write"."""
+    from .action_units import AUAnalyser
+
+    if not opts.needs_aus:
+        return None
+    try:
+        return AUAnalyser(model_dir, static_sequences=opts.au_static)
+    except ModelNotFoundError as e:
+        if not opts.all_blocks:
+            raise
+        opts.blocks.remove("aus")
+        if not opts.quiet:
+            print(f"note: no action units written: {e}", file=sys.stderr)
+        return None
 
 
 def _names(args: argparse.Namespace, inputs: list[tuple[str, Any]]) -> list[str]:
@@ -116,13 +157,13 @@ def _write_details(
         "Camera parameters:" + ",".join(f"{v:g}" for v in intr),
         f"Output csv:{csv.resolve()}",
         f"Gaze: {int('gaze' in on)}",
-        "AUs: 0",
+        f"AUs: {int('aus' in on)}",
         f"Landmarks 2D: {int('2Dfp' in on)}",
         f"Landmarks 3D: {int('3Dfp' in on)}",
         f"Pose: {int('pose' in on)}",
         f"Shape parameters: {int('pdmparams' in on)}",
-        "Output HOG: 0",
-        "Output similarity aligned: 0",
+        f"Output HOG: {int(opts.hogalign)}",
+        f"Output similarity aligned: {int(opts.simalign)}",
         f"Output tracked: {'' if tracked is None else tracked.resolve()}",
         f"Landmark model: {model}",
         f"Software: pyfacelm {__version__} (OpenFace 2.2 command-line compatible)",
@@ -175,6 +216,7 @@ def _camera_frames(device: int) -> tuple[Iterator[np.ndarray], float]:
 
 
 def feature_extraction(args: argparse.Namespace) -> int:
+    from .au_files import AlignedFaceWriter, HogFileWriter
     from .csv_output import OpenFaceCsvWriter
     from .drawing import draw_faces
     from .video import open_video, require_cv2
@@ -192,6 +234,7 @@ def feature_extraction(args: argparse.Namespace) -> int:
         if isinstance(src, Path) and not src.exists():
             raise CompatError(f"no such file or folder: {src}")
     det = _detector(opts, args.model_dir)
+    analyser = _analyser(opts, args.model_dir)
     n_eye = _n_eye(det)
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     for name, (_, src) in zip(_names(args, inputs), inputs):
@@ -210,7 +253,11 @@ def feature_extraction(args: argparse.Namespace) -> int:
         csv_path = opts.out_dir / f"{name}.csv"
         video_path = opts.out_dir / f"{name}.avi" if opts.tracked else None
         tracker = det.tracker()
-        out = _open_csv(csv_path)
+        write_aus = "aus" in opts.blocks and analyser is not None
+        # AU values are final only once the sequence has ended (post-processing): the rows go
+        # to a partial file first and get their AU block appended at the end.
+        part_path = opts.out_dir / f".{name}.csv.part" if write_aus else csv_path
+        out = _open_csv(part_path)
         writer = OpenFaceCsvWriter(
             out,
             sequence=True,
@@ -219,11 +266,20 @@ def feature_extraction(args: argparse.Namespace) -> int:
             n_landmarks=det.n_landmarks,
             n_eye=n_eye,
             n_modes=det.n_modes,
+            au_names=None
+            if analyser is None
+            else (analyser.intensity_names, analyser.presence_names),
+            aus_later=True,
         )
+        stream = None if analyser is None else analyser.sequence()
+        keep = opts.simalign or opts.hogalign
+        aligned = AlignedFaceWriter(opts.out_dir, name) if opts.simalign else None
+        hog = HogFileWriter(opts.out_dir, name) if opts.hogalign else None
         vw: Any = None
         intr: tuple[float, float, float, float] | None = None
         start = time.perf_counter()
         n = 0
+        completed = False  # else the partial CSV is removed
         try:
             for n, frame in enumerate(frames, start=1):
                 if intr is None:
@@ -235,6 +291,14 @@ def feature_extraction(args: argparse.Namespace) -> int:
                     ts = 0.0 if clock == "zero" else (n - 1) * (1.0 / (fps if fps > 0 else 30.0))
                 face = faces[0] if faces else None
                 writer.write_frame(n, ts, face)
+                if stream is not None:
+                    stream.add(frame, face, keep_features=keep)
+                    feats = stream.last_features
+                    if aligned is not None and feats is not None:
+                        aligned.write_frame(n, feats)
+                    if hog is not None and feats is not None:
+                        # The record's flag is the CSV's success (SPEC_AU §9.3).
+                        hog.write(feats, face is not None and face.success)
                 if video_path is not None:
                     if vw is None:
                         vw = cv2.VideoWriter(
@@ -246,14 +310,22 @@ def feature_extraction(args: argparse.Namespace) -> int:
                         if not vw.isOpened():
                             raise CompatError(f"cannot write video {video_path}")
                     vw.write(draw_faces(frame, [face] if face else [], intr))
+            completed = True
         except KeyboardInterrupt:
-            pass  # a live camera is stopped with Ctrl-C; keep what was written
+            completed = True  # a live camera is stopped with Ctrl-C; keep what was written
         except OSError as e:
             raise CompatError(str(e)) from e
         finally:
             if vw is not None:
                 vw.release()
+            if hog is not None:
+                hog.close()
             out.close()
+            if not completed and write_aus:
+                part_path.unlink(missing_ok=True)
+        if write_aus:
+            assert stream is not None
+            _complete_aus(part_path, csv_path, stream.finish(), opts.sep)
         if n == 0:
             raise CompatError(f"no frames could be read from {desc}")
         assert intr is not None
@@ -271,10 +343,24 @@ def feature_extraction(args: argparse.Namespace) -> int:
     return 0
 
 
+def _complete_aus(part: Path, csv_path: Path, units: Sequence[Any], sep: str) -> None:
+    """Write `csv_path` from the partial file with the post-processed AU block appended."""
+    from .csv_output import append_au_block
+
+    try:
+        with open(part, encoding="utf-8", newline="") as src, _open_csv(csv_path) as dst:
+            append_au_block(src, dst, units, sep)
+    except OSError as e:
+        raise CompatError(f"cannot write {csv_path}: {e.strerror}") from e
+    finally:
+        part.unlink(missing_ok=True)
+
+
 # --- FaceLandmarkImg -------------------------------------------------------------------------
 
 
 def face_landmark_img(args: argparse.Namespace) -> int:
+    from .au_files import AlignedFaceWriter, HogFileWriter
     from .csv_output import OpenFaceCsvWriter
     from .drawing import draw_faces
     from .video import IMAGE_EXTENSIONS, require_cv2
@@ -299,6 +385,7 @@ def face_landmark_img(args: argparse.Namespace) -> int:
             f"-of given {len(args.names)} time(s) for {len(images)} image(s); give one per image"
         )
     det = _detector(opts, args.model_dir)
+    analyser = _analyser(opts, args.model_dir)
     n_eye = _n_eye(det)
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     for name, (_, path) in zip(_names(args, images), images):
@@ -306,21 +393,39 @@ def face_landmark_img(args: argparse.Namespace) -> int:
         if img is None:
             raise CompatError(f"cannot read image: {path}")
         intr = _intrinsics(opts, img.shape[1], img.shape[0])
-        faces = det.detect(img, intrinsics=intr, multi_view=opts.multi_view)
+        # -multi_view 0 keeps the parameters' own choice (-wild tries all 11 views).
+        faces = det.detect(img, intrinsics=intr, multi_view=True if opts.multi_view else None)
         csv_path = opts.out_dir / f"{name}.csv"
-        with _open_csv(csv_path) as out:
-            writer = OpenFaceCsvWriter(
-                out,
-                sequence=False,
-                blocks=opts.blocks,
-                sep=opts.sep,
-                n_landmarks=det.n_landmarks,
-                n_eye=n_eye,
-                n_modes=det.n_modes,
-            )
-            writer.write_header()
-            for i, face in enumerate(faces):
-                writer.write_image_face(i, face)
+        aligned = AlignedFaceWriter(opts.out_dir, name) if opts.simalign else None
+        hog = HogFileWriter(opts.out_dir, name) if opts.hogalign else None
+        try:
+            with _open_csv(csv_path) as out:
+                writer = OpenFaceCsvWriter(
+                    out,
+                    sequence=False,
+                    blocks=opts.blocks,
+                    sep=opts.sep,
+                    n_landmarks=det.n_landmarks,
+                    n_eye=n_eye,
+                    n_modes=det.n_modes,
+                    au_names=None
+                    if analyser is None
+                    else (analyser.intensity_names, analyser.presence_names),
+                )
+                writer.write_header()
+                for i, face in enumerate(faces):
+                    # Static AUs for every face, validated or not (SPEC_AU §8.1).
+                    units = analyser.static(img, face) if "aus" in writer.blocks else None
+                    writer.write_image_face(i, face, units)
+                    if aligned is not None or hog is not None:
+                        feats = analyser.features(img, face)
+                        if aligned is not None:
+                            aligned.write_image_face(i, feats)
+                        if hog is not None:
+                            hog.write(feats, face.detection_success)
+        finally:
+            if hog is not None:
+                hog.close()
         tracked = opts.out_dir / f"{name}.jpg" if opts.tracked else None
         if tracked is not None and not cv2.imwrite(str(tracked), draw_faces(img, faces, intr)):
             raise CompatError(f"cannot write {tracked}")

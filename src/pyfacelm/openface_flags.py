@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["BLOCK_FLAGS", "COMMANDS", "UsageError", "build_parser", "parse"]
+__all__ = ["BLOCK_FLAGS", "COMMANDS", "FILE_FLAGS", "UsageError", "build_parser", "parse"]
 
 #: The OpenFace executables whose command lines pyfacelm accepts.
 COMMANDS = ("FeatureExtraction", "FaceLandmarkImg")
@@ -28,6 +28,8 @@ _COMMON_FLAGS: dict[str, int] = {
     "-pose": 0,
     "-gaze": 0,
     "-aus": 0,
+    "-simalign": 0,
+    "-hogalign": 0,
     "-tracked": 0,
     "-fx": 1,
     "-fy": 1,
@@ -45,7 +47,7 @@ _COMMON_FLAGS: dict[str, int] = {
     "--help": 0,
 }
 _FLAGS: dict[str, dict[str, int]] = {
-    "FeatureExtraction": {**_COMMON_FLAGS, "-device": 1},
+    "FeatureExtraction": {**_COMMON_FLAGS, "-device": 1, "-au_static": 0},
     "FaceLandmarkImg": dict(_COMMON_FLAGS),
 }
 #: Output flag (argparse destination) -> csv_output block.
@@ -55,7 +57,10 @@ BLOCK_FLAGS = {
     "fp2d": "2Dfp",
     "fp3d": "3Dfp",
     "pdmparams": "pdmparams",
+    "aus": "aus",
 }
+#: Output flags that write files of their own (not CSV blocks): argparse destinations.
+FILE_FLAGS = ("simalign", "hogalign", "tracked")
 _SEPARATORS = (",", ", ")
 
 
@@ -93,12 +98,22 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     ap.add_argument("-pdmparams", action="store_true", help="shape model parameters")
     ap.add_argument("-pose", action="store_true", help="head pose")
     ap.add_argument("-gaze", action="store_true", help="gaze and eye landmarks")
-    ap.add_argument("-aus", action="store_true", help="action units (not yet supported)")
+    ap.add_argument("-aus", action="store_true", help="action units (AUxx_r, AUxx_c columns)")
+    if command == "FeatureExtraction":
+        ap.add_argument(
+            "-au_static", action="store_true", help="static AU models (no person normalisation)"
+        )
+    ap.add_argument(
+        "-simalign", action="store_true", help="aligned faces: <out_dir>/<name>_aligned/*.bmp"
+    )
+    ap.add_argument("-hogalign", action="store_true", help="HOG features: <out_dir>/<name>.hog")
     ap.add_argument("-tracked", action="store_true", help="annotated video / image")
     for k in ("fx", "fy", "cx", "cy"):
         ap.add_argument(f"-{k}", type=float, default=None, help="camera intrinsics, pixels")
     ap.add_argument("-mloc", default=None, help="landmark model main_*.txt (default CLNF)")
-    ap.add_argument("-wild", action="store_true", help="in-the-wild parameters (not yet supported)")
+    ap.add_argument(
+        "-wild", action="store_true", help="in-the-wild fitting parameters (slower, more robust)"
+    )
     ap.add_argument(
         "-multi_view", type=int, default=0, choices=[0, 1], help="11 rotation hypotheses"
     )
@@ -138,12 +153,6 @@ def parse(command: str, argv: Sequence[str]) -> argparse.Namespace:
         raise UsageError(str(e)) from e
     if args.help:
         return args
-    if args.aus:
-        raise UsageError("-aus: action units are not yet supported by pyfacelm (issue: AUs)")
-    if args.wild:
-        raise UsageError(
-            "-wild is not yet supported by pyfacelm; -multi_view 1 gives its 11 rotation hypotheses"
-        )
     if args.sep not in _SEPARATORS:
         raise UsageError(
             f"--sep must be ',' (OpenFace 2.2.0) or ', ' (earlier 2.x), got {args.sep!r}"
