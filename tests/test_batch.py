@@ -151,9 +151,7 @@ def test_dask_cluster_equals_in_process_tracker(model_dir, samples_dir, tmp_path
     inputs = short_inputs(samples_dir)
     cluster, client = local_cluster()
     try:
-        report = batch.run(
-            inputs, tmp_path, model_dir=model_dir, client=client, progress=False
-        )
+        report = batch.run(inputs, tmp_path, model_dir=model_dir, client=client, progress=False)
         workers = {r.worker for r in report.results}
         # The CLI reaches the same cluster by its address.
         cli_out = tmp_path / "cli"

@@ -319,6 +319,7 @@ WILD_TOLERANCES = {
 }
 
 
+@pytest.mark.slow  # 111 faces x 3 wild fits (CI runs it: --all)
 @pytest.mark.parametrize(
     "ref_name, model, wild",
     [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import importlib.util
 import sys
 
@@ -27,6 +29,7 @@ def readme_parity_section() -> str:
     return text[start:end]
 
 
+@pytest.mark.slow  # reruns every parity measurement the tables show (CI runs it: --all)
 def test_readme_parity_tables_are_what_parity_report_prints(
     model_dir, reference, samples_dir, monkeypatch
 ):

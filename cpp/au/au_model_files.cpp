@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "common/errors.hpp"
 
@@ -20,6 +21,15 @@ std::string directory_of(const std::string& path) {
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+
+// The next whitespace-separated word of `line` at or after `from`: [begin, end), empty at the end.
+std::pair<std::size_t, std::size_t> next_word(const std::string& line, std::size_t from) {
+  std::size_t a = from;
+  while (a < line.size() && is_space(line[a])) ++a;
+  std::size_t b = a;
+  while (b < line.size() && !is_space(line[b])) ++b;
+  return {a, b};
+}
 
 // Lines of a text file, each without its line break (and trailing CR).
 std::vector<std::string> lines_of(const std::vector<char>& data) {
@@ -88,11 +98,8 @@ std::vector<AUListEntry> read_au_list(const std::string& path) {
   for (const std::string& line : lines_of(data)) {
     const std::size_t line_at = offset;
     offset += line.size() + 1;
-    std::size_t a = 0;
-    while (a < line.size() && is_space(line[a])) ++a;
+    const auto [a, b] = next_word(line, 0);
     if (a == line.size()) continue;  // blank lines carry nothing
-    std::size_t b = a;
-    while (b < line.size() && !is_space(line[b])) ++b;
     AUListEntry e;
     e.path = dir + line.substr(a, b - a);
     // SPEC_AU §2.2: the names are everything after the first space, trailing blanks removed,
@@ -132,16 +139,10 @@ AUModuleFile read_au_module(const std::string& path) {
   for (const std::string& line : lines_of(data)) {
     const std::size_t line_at = offset;
     offset += line.size() + 1;
-    std::size_t a = 0;
-    while (a < line.size() && is_space(line[a])) ++a;
+    const auto [a, b] = next_word(line, 0);
     if (a == line.size()) continue;
-    std::size_t b = a;
-    while (b < line.size() && !is_space(line[b])) ++b;
     const std::string key = line.substr(a, b - a);
-    std::size_t c = b;
-    while (c < line.size() && is_space(line[c])) ++c;
-    std::size_t d = c;
-    while (d < line.size() && !is_space(line[d])) ++d;
+    const auto [c, d] = next_word(line, b);
     const std::string file = line.substr(c, d - c);
     std::string* slot = key == "AUPredictor" ? &m.predictor_list
                         : key == "PDM"       ? &m.pdm

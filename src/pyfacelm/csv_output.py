@@ -286,9 +286,7 @@ class OpenFaceCsvWriter:
         self._sep = sep
         self._sizes = (n_landmarks, n_eye, n_modes)
         # OpenFace's block order, whatever order the caller listed them in.
-        self._blocks = [
-            b for b in FACE_BLOCKS if b in blocks and not (b == "gaze" and n_eye == 0)
-        ]
+        self._blocks = [b for b in FACE_BLOCKS if b in blocks and not (b == "gaze" and n_eye == 0)]
         self._aus = "aus" in blocks
         self._aus_later = self._aus and aus_later
         lead = (

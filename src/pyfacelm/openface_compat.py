@@ -16,13 +16,18 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
 from . import __version__
 from .errors import ModelFormatError, ModelNotFoundError
 from .openface_flags import BLOCK_FLAGS, COMMANDS, FILE_FLAGS, UsageError, build_parser, parse
+
+if TYPE_CHECKING:
+    from .action_units import AUAnalyser
+    from .csv_output import OpenFaceCsvWriter
+    from .detector import CLNFDetector
 
 __all__ = ["COMMANDS", "CompatError", "face_landmark_img", "feature_extraction", "main"]
 
@@ -74,6 +79,32 @@ def _options(args: argparse.Namespace) -> _Options:
         quiet=args.quiet,
         sep=args.sep,
         model_file=None if args.mloc is None else Path(args.mloc),
+    )
+
+
+def _csv_writer(
+    out: TextIO,
+    opts: _Options,
+    det: CLNFDetector,
+    n_eye: int,
+    analyser: AUAnalyser | None,
+    *,
+    sequence: bool,
+) -> OpenFaceCsvWriter:
+    """The CSV writer of one output file: OpenFace's blocks, separator and lead columns; in a
+    sequence the AU block follows at the end (post-processed values)."""
+    from .csv_output import OpenFaceCsvWriter
+
+    return OpenFaceCsvWriter(
+        out,
+        sequence=sequence,
+        blocks=opts.blocks,
+        sep=opts.sep,
+        n_landmarks=det.n_landmarks,
+        n_eye=n_eye,
+        n_modes=det.n_modes,
+        au_names=None if analyser is None else (analyser.intensity_names, analyser.presence_names),
+        aus_later=sequence,
     )
 
 
@@ -217,7 +248,6 @@ def _camera_frames(device: int) -> tuple[Iterator[np.ndarray], float]:
 
 def feature_extraction(args: argparse.Namespace) -> int:
     from .au_files import AlignedFaceWriter, HogFileWriter
-    from .csv_output import OpenFaceCsvWriter
     from .drawing import draw_faces
     from .video import open_video, require_cv2
 
@@ -258,19 +288,7 @@ def feature_extraction(args: argparse.Namespace) -> int:
         # to a partial file first and get their AU block appended at the end.
         part_path = opts.out_dir / f".{name}.csv.part" if write_aus else csv_path
         out = _open_csv(part_path)
-        writer = OpenFaceCsvWriter(
-            out,
-            sequence=True,
-            blocks=opts.blocks,
-            sep=opts.sep,
-            n_landmarks=det.n_landmarks,
-            n_eye=n_eye,
-            n_modes=det.n_modes,
-            au_names=None
-            if analyser is None
-            else (analyser.intensity_names, analyser.presence_names),
-            aus_later=True,
-        )
+        writer = _csv_writer(out, opts, det, n_eye, analyser, sequence=True)
         stream = None if analyser is None else analyser.sequence()
         keep = opts.simalign or opts.hogalign
         aligned = AlignedFaceWriter(opts.out_dir, name) if opts.simalign else None
@@ -361,7 +379,6 @@ def _complete_aus(part: Path, csv_path: Path, units: Sequence[Any], sep: str) ->
 
 def face_landmark_img(args: argparse.Namespace) -> int:
     from .au_files import AlignedFaceWriter, HogFileWriter
-    from .csv_output import OpenFaceCsvWriter
     from .drawing import draw_faces
     from .video import IMAGE_EXTENSIONS, require_cv2
 
@@ -400,18 +417,7 @@ def face_landmark_img(args: argparse.Namespace) -> int:
         hog = HogFileWriter(opts.out_dir, name) if opts.hogalign else None
         try:
             with _open_csv(csv_path) as out:
-                writer = OpenFaceCsvWriter(
-                    out,
-                    sequence=False,
-                    blocks=opts.blocks,
-                    sep=opts.sep,
-                    n_landmarks=det.n_landmarks,
-                    n_eye=n_eye,
-                    n_modes=det.n_modes,
-                    au_names=None
-                    if analyser is None
-                    else (analyser.intensity_names, analyser.presence_names),
-                )
+                writer = _csv_writer(out, opts, det, n_eye, analyser, sequence=False)
                 writer.write_header()
                 for i, face in enumerate(faces):
                     # Static AUs for every face, validated or not (SPEC_AU §8.1).
