@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 import importlib.util
 import sys
 
+import pytest
 from conftest import REPO, import_or_missing, missing
 
 import_or_missing("cv2", "opencv-python-headless (test extra) decodes the samples")
