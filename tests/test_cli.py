@@ -118,7 +118,8 @@ def test_folder_as_sequence(model_dir, samples_dir, tmp_path):
     assert len(rows) == 30 and all(r[2] == "0.000" for r in rows)
 
 
-def test_exit_codes(tmp_path, capsys):
+def test_exit_codes(model_dir, tmp_path, capsys):
+    # (Models present: without them the image command stops at "models not found" first.)
     assert main(["video", str(tmp_path / "missing.avi")]) == 1
     assert "no such file" in capsys.readouterr().err
     bad = tmp_path / "bad.avi"

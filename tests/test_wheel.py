@@ -117,6 +117,8 @@ def test_readme_examples_run_from_the_wheel(wheel_venv):
     ex = work / "readme"
     ex.mkdir(exist_ok=True)
     shutil.copy(SAMPLES / "sample1.jpg", ex / "face.jpg")
+    (ex / "samples").mkdir(exist_ok=True)
+    shutil.copy(SAMPLES / "sample1.jpg", ex / "samples" / "sample1.jpg")
     shutil.copy(SAMPLES / "default.wmv", ex / "video.mp4")
     blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), re.S)
     assert blocks
