@@ -1,6 +1,4 @@
-// _clnf.MTCNN: the face detector; detect() releases the GIL.
-#include <cmath>
-
+// _clnf.MTCNN: the face detector; detect() releases the GIL (the core checks min_face).
 #include "common.hpp"
 #include "detection/cnn.hpp"
 #include "detection/mtcnn.hpp"
@@ -20,9 +18,6 @@ void bind_mtcnn(py::module_& m) {
       .def(
           "detect",
           [](const MTCNN& det, const py::handle& image, const std::string& color, double min_face) {
-            if (!std::isfinite(min_face) || min_face < 12)
-              throw py::value_error("min_face must be a finite number of pixels >= 12 (the detector's smallest "
-                                    "window; a smaller value would enlarge the image), got " + std::to_string(min_face));
             ImageArg img = image_from_python(image, color);
             MTCNNSettings s;
             s.min_face = min_face;
