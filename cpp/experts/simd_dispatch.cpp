@@ -1,0 +1,11 @@
+// Builds without the AVX2 kernels (non-x86, MSVC) still link: has_avx2_fma() is false there,
+// so PatchExperts never selects this stub.
+#include "experts/detail/simd.hpp"
+
+namespace pyfacelm::simd {
+
+#if !defined(PYFACELM_HAVE_AVX2_KERNELS)
+void ccnf_neurons_avx2(const float*, int, int, int, const float*, int, const float*, float*) {}
+#endif
+
+}  // namespace pyfacelm::simd
