@@ -256,7 +256,7 @@ void PatchExperts::responses(int s, int view, const GrayImage& image, const Eige
         const auto& e = se.svr[view][i];
         if (e.modalities.empty()) continue;
         aoi_of(i, aoi);
-        e.response(aoi.data(), win, out[i]);
+        e.response(aoi.data(), win, out[i], kernel_);
         break;
       }
       case ExpertKind::CEN: {

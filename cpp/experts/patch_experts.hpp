@@ -41,7 +41,7 @@ struct SVRResponder {
   int width = 0, height = 0;
   std::vector<SVRModality> modalities;
   double confidence = 0;  // sum of modality confidences
-  void response(const float* aoi, int win, ResponseMap& out) const;
+  void response(const float* aoi, int win, ResponseMap& out, GemmKernel kernel = GemmKernel::Baseline) const;
 };
 
 // A CEN expert (SPEC §3.6).
