@@ -6,7 +6,6 @@
 
 #include "common/errors.hpp"
 #include "experts/detail/ccnf_expert.hpp"
-#include "experts/detail/simd.hpp"
 
 namespace pyfacelm {
 
@@ -50,11 +49,11 @@ inline float lane_sum_squares(const float* v, int n) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-// The portable neuron layer: r[y * win + x] = sum_k two_alpha_k / (1 + exp(-q_k(y, x))).
-void neurons_baseline(const CCNFResponder& e, const float* aoi, int win, Eigen::VectorXf& r) {
-  const RowMatrix<float>& weights = e.weights;
-  const Eigen::VectorXf& two_alpha = e.two_alpha;
-  const int h = e.height, w = e.width, aoi_w = win + w - 1;
+}  // namespace
+
+void CCNFResponder::response(const float* aoi, int win, ResponseMap& out,
+                             const std::vector<SigmaComponentSet>& sets) const {
+  const int h = height, w = width, aoi_w = win + w - 1;
   const int n_pos = win * win, dim = 1 + w * h;
   // Normalised im2col: one row per output position (x-major: row x * win + y), holding
   // 1 and the h x w window, mean-free and scaled to unit L2 norm (norm 0 -> 1).
@@ -76,7 +75,7 @@ void neurons_baseline(const CCNFResponder& e, const float* aoi, int win, Eigen::
     }
   }
   const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Q = X * weights.transpose();  // positions x neurons
-  r.resize(n_pos);  // y-major
+  Eigen::VectorXf r(n_pos);  // y-major
   for (int x = 0; x < win; ++x)
     for (int y = 0; y < win; ++y) {
       const float* q = Q.row(x * win + y).data();
@@ -84,20 +83,6 @@ void neurons_baseline(const CCNFResponder& e, const float* aoi, int win, Eigen::
       for (Eigen::Index k = 0; k < Q.cols(); ++k) acc += two_alpha[k] / (1.f + std::exp(-q[k]));
       r[y * win + x] = acc;
     }
-}
-
-}  // namespace
-
-void CCNFResponder::response(const float* aoi, int win, ResponseMap& out, const std::vector<SigmaComponentSet>& sets,
-                             GemmKernel kernel) const {
-  Eigen::VectorXf r;
-  if (kernel == GemmKernel::AVX2) {
-    r.resize(win * win);
-    simd::ccnf_neurons_avx2(aoi, win, width, height, weights.data(), static_cast<int>(weights.rows()),
-                            two_alpha.data(), r.data());
-  } else {
-    neurons_baseline(*this, aoi, win, r);
-  }
   // smoothed = Sigma r = (L L^T)^-1 r.
   Eigen::VectorXf smoothed = r;
   auto it = sigma ? sigma->find(win) : std::map<int, Eigen::MatrixXf>::const_iterator();

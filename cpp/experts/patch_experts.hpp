@@ -30,10 +30,8 @@ struct CCNFResponder {
   double confidence = 0;
   int n_neurons = 0;
   bool empty() const { return n_neurons == 0; }
-  // aoi: (win + h - 1) x (win + w - 1) row-major; out: win x win. `kernel` picks the
-  // portable neuron layer or the AVX2 one (the caller checked the CPU has it).
-  void response(const float* aoi, int win, ResponseMap& out, const std::vector<SigmaComponentSet>& sets,
-                GemmKernel kernel = GemmKernel::Baseline) const;
+  // aoi: (win + h - 1) x (win + w - 1) row-major; out: win x win.
+  void response(const float* aoi, int win, ResponseMap& out, const std::vector<SigmaComponentSet>& sets) const;
 };
 
 // An SVR expert (SPEC §3.4).

@@ -5,7 +5,6 @@
 namespace pyfacelm::simd {
 
 #if !defined(PYFACELM_HAVE_AVX2_KERNELS)
-void ccnf_neurons_avx2(const float*, int, int, int, const float*, int, const float*, float*) {}
 void svr_numerators_avx2(const double*, int, const double*, int, int, int, double*) {}
 #endif
 
