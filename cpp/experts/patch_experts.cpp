@@ -249,7 +249,7 @@ void PatchExperts::responses(int s, int view, const GrayImage& image, const Eige
         const auto& e = se.ccnf[view][i];
         if (e.empty()) continue;
         aoi_of(i, aoi);
-        e.response(aoi.data(), win, out[i], se.sigma_sets);
+        e.response(aoi.data(), win, out[i], se.sigma_sets, kernel_);
         break;
       }
       case ExpertKind::SVR: {

@@ -30,8 +30,10 @@ struct CCNFResponder {
   double confidence = 0;
   int n_neurons = 0;
   bool empty() const { return n_neurons == 0; }
-  // aoi: (win + h - 1) x (win + w - 1) row-major; out: win x win.
-  void response(const float* aoi, int win, ResponseMap& out, const std::vector<SigmaComponentSet>& sets) const;
+  // aoi: (win + h - 1) x (win + w - 1) row-major; out: win x win. The AVX2 `kernel`
+  // normalises the windows with identical results.
+  void response(const float* aoi, int win, ResponseMap& out, const std::vector<SigmaComponentSet>& sets,
+                GemmKernel kernel = GemmKernel::Baseline) const;
 };
 
 // An SVR expert (SPEC §3.4).

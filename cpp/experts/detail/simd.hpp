@@ -13,3 +13,13 @@ namespace pyfacelm::simd {
 void svr_numerators_avx2(const double* img, int a, const double* t, int h, int w, int win, double* num);
 
 }  // namespace pyfacelm::simd
+
+namespace pyfacelm::simd {
+
+// The CCNF expert's normalised windows (SPEC §3.5), AVX2, bit-identical to the portable loop:
+// row x * win + y of X (dim = 1 + w*h floats each) = [1, the h x w window at (y, x) of aoi
+// (row stride aoi_w), minus its mean, divided by its L2 norm (0 -> 1)], the mean and the
+// sum of squares summed as eight interleaved partial sums joined pairwise, without FMA.
+void ccnf_windows_avx2(const float* aoi, int aoi_w, int win, int w, int h, float* X);
+
+}  // namespace pyfacelm::simd
