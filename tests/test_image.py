@@ -26,6 +26,19 @@ def test_to_gray_matches_opencv_on_random_images(seed):
     np.testing.assert_array_equal(pyfacelm.to_gray(img), gray_cv(img))
 
 
+@pytest.mark.parametrize("color", ["bgr", "rgb"])
+def test_to_gray_every_width_around_the_vector_steps(color):
+    # Packed rows go 16 pixels at a time through the AVX2 kernel (where the CPU has it), which
+    # stops 2 pixels short of a row's end; the rest takes the portable loop. Every split occurs.
+    rng = np.random.default_rng(7)
+    code = cv2.COLOR_BGR2GRAY if color == "bgr" else cv2.COLOR_RGB2GRAY
+    for w in range(1, 70):
+        img = rng.integers(0, 256, (3, w, 3), dtype=np.uint8)
+        np.testing.assert_array_equal(
+            pyfacelm.to_gray(img, color=color), cv2.cvtColor(img, code), str(w)
+        )
+
+
 def test_to_gray_all_byte_values():
     # Every (B, G, R) combination on a coarse grid, plus the extremes.
     v = np.arange(0, 256, 5, dtype=np.uint8)

@@ -1,6 +1,7 @@
 """Both CNN kernels (AVX2 + FMA and the portable one ARM and older x86 run) meet the parity
 tolerances: the MTCNN boxes and the validator's confidences. The default kernel runs in
-test_detect.py and test_fit.py; here PYFACELM_SIMD=baseline is set when the models load."""
+test_detect.py and test_fit.py; here PYFACELM_SIMD=baseline is set when the models load.
+The SVR patch-expert kernel is bit-identical to its portable loop: checked exactly."""
 
 from __future__ import annotations
 
@@ -88,3 +89,29 @@ def test_validator_parity_with_the_baseline_kernel(model_dir, reference, samples
     reference("images_clnf.json")  # present, or skip/fail
     summary = portable_kernel_fit_run(model_dir)
     assert not violations(summary, TOLERANCES["CLNF"]), summary
+
+
+def test_svr_kernel_is_bit_identical_to_the_portable_loop(
+    model_dir, reference, samples_dir, monkeypatch
+):
+    """CLM's main model (SVR experts, no parts, no validator) fitted with both kernels."""
+    monkeypatch.delenv("PYFACELM_SIMD", raising=False)
+    if pyfacelm.simd() != "avx2":
+        pytest.skip("this CPU runs the portable kernel only")
+    import cv2
+
+    path = str(model_dir / "clm_general.txt")
+    default = _clnf._LandmarkModel(path)
+    monkeypatch.setenv("PYFACELM_SIMD", "baseline")
+    portable = _clnf._LandmarkModel(path)
+    fitted = 0
+    for key, entry in list(reference("images_clm.json").items())[:4]:
+        img = cv2.imread(str(samples_dir / key), cv2.IMREAD_COLOR)
+        for face in entry["faces"]:
+            g = face["init_from_bbox"]["params_global"]
+            a, b = default.fit(img, g), portable.fit(img, g)
+            np.testing.assert_array_equal(a.landmarks, b.landmarks)
+            np.testing.assert_array_equal(a.params_local, b.params_local)
+            assert a.model_likelihood == b.model_likelihood
+            fitted += 1
+    assert fitted >= 4

@@ -6,6 +6,7 @@
 
 #include "common/errors.hpp"
 #include "experts/detail/ccnf_expert.hpp"
+#include "experts/detail/simd.hpp"
 
 namespace pyfacelm {
 
@@ -51,27 +52,31 @@ inline float lane_sum_squares(const float* v, int n) {
 
 }  // namespace
 
-void CCNFResponder::response(const float* aoi, int win, ResponseMap& out,
-                             const std::vector<SigmaComponentSet>& sets) const {
+void CCNFResponder::response(const float* aoi, int win, ResponseMap& out, const std::vector<SigmaComponentSet>& sets,
+                             GemmKernel kernel) const {
   const int h = height, w = width, aoi_w = win + w - 1;
   const int n_pos = win * win, dim = 1 + w * h;
   // Normalised im2col: one row per output position (x-major: row x * win + y), holding
   // 1 and the h x w window, mean-free and scaled to unit L2 norm (norm 0 -> 1).
   Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> X(n_pos, dim);
   const float inv_count = 1.f / static_cast<float>(w * h);
-  for (int x = 0; x < win; ++x) {
-    for (int y = 0; y < win; ++y) {
-      float* row = X.row(x * win + y).data();
-      for (int yy = 0; yy < h; ++yy) {
-        const float* src = aoi + (y + yy) * aoi_w + x;
-        std::copy(src, src + w, row + 1 + yy * w);
+  if (kernel == GemmKernel::AVX2) {
+    simd::ccnf_windows_avx2(aoi, aoi_w, win, w, h, X.data());
+  } else {
+    for (int x = 0; x < win; ++x) {
+      for (int y = 0; y < win; ++y) {
+        float* row = X.row(x * win + y).data();
+        for (int yy = 0; yy < h; ++yy) {
+          const float* src = aoi + (y + yy) * aoi_w + x;
+          std::copy(src, src + w, row + 1 + yy * w);
+        }
+        const float mean = lane_sum(row + 1, dim - 1) * inv_count;
+        for (int k = 1; k < dim; ++k) row[k] -= mean;
+        float norm = std::sqrt(lane_sum_squares(row + 1, dim - 1));
+        if (norm == 0.f) norm = 1.f;
+        row[0] = 1.f;
+        for (int k = 1; k < dim; ++k) row[k] /= norm;
       }
-      const float mean = lane_sum(row + 1, dim - 1) * inv_count;
-      for (int k = 1; k < dim; ++k) row[k] -= mean;
-      float norm = std::sqrt(lane_sum_squares(row + 1, dim - 1));
-      if (norm == 0.f) norm = 1.f;
-      row[0] = 1.f;
-      for (int k = 1; k < dim; ++k) row[k] /= norm;
     }
   }
   const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Q = X * weights.transpose();  // positions x neurons

@@ -9,6 +9,7 @@
 
 #include "experts/detail/ccnf_expert.hpp"
 #include "experts/detail/cen_expert.hpp"
+#include "common/cpu_features.hpp"
 #include "common/errors.hpp"
 #include "image/image_ops.hpp"
 
@@ -181,9 +182,12 @@ double ScaleExperts::confidence(int view, int lm) const {
 }
 
 PatchExperts PatchExperts::load(const std::vector<std::string>& svr, const std::vector<std::string>& ccnf,
-                                const std::vector<std::string>& cen, const std::vector<std::vector<int>>& windows) {
+                                const std::vector<std::string>& cen, const std::vector<std::vector<int>>& windows,
+                                GemmKernel kernel) {
   // §1.3: the last kind present wins (SVR < CCNF < CEN).
   PatchExperts pe;
+  if (kernel == GemmKernel::AVX2 && !simd::has_avx2_fma()) kernel = GemmKernel::Baseline;
+  pe.kernel_ = kernel;
   auto wins = [&](std::size_t s) { return s < windows.size() ? windows[s] : std::vector<int>{}; };
   if (!cen.empty()) {
     for (const auto& p : cen) pe.scales_.push_back(load_cen(p));
@@ -245,14 +249,14 @@ void PatchExperts::responses(int s, int view, const GrayImage& image, const Eige
         const auto& e = se.ccnf[view][i];
         if (e.empty()) continue;
         aoi_of(i, aoi);
-        e.response(aoi.data(), win, out[i], se.sigma_sets);
+        e.response(aoi.data(), win, out[i], se.sigma_sets, kernel_);
         break;
       }
       case ExpertKind::SVR: {
         const auto& e = se.svr[view][i];
         if (e.modalities.empty()) continue;
         aoi_of(i, aoi);
-        e.response(aoi.data(), win, out[i]);
+        e.response(aoi.data(), win, out[i], kernel_);
         break;
       }
       case ExpertKind::CEN: {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "io/cnn_files.hpp"
 #include "io/expert_files.hpp"
 #include "image/image.hpp"
 
@@ -29,8 +30,10 @@ struct CCNFResponder {
   double confidence = 0;
   int n_neurons = 0;
   bool empty() const { return n_neurons == 0; }
-  // aoi: (win + h - 1) x (win + w - 1) row-major; out: win x win.
-  void response(const float* aoi, int win, ResponseMap& out, const std::vector<SigmaComponentSet>& sets) const;
+  // aoi: (win + h - 1) x (win + w - 1) row-major; out: win x win. The AVX2 `kernel`
+  // normalises the windows with identical results.
+  void response(const float* aoi, int win, ResponseMap& out, const std::vector<SigmaComponentSet>& sets,
+                GemmKernel kernel = GemmKernel::Baseline) const;
 };
 
 // An SVR expert (SPEC §3.4).
@@ -38,7 +41,7 @@ struct SVRResponder {
   int width = 0, height = 0;
   std::vector<SVRModality> modalities;
   double confidence = 0;  // sum of modality confidences
-  void response(const float* aoi, int win, ResponseMap& out) const;
+  void response(const float* aoi, int win, ResponseMap& out, GemmKernel kernel = GemmKernel::Baseline) const;
 };
 
 // A CEN expert (SPEC §3.6).
@@ -68,9 +71,12 @@ struct ScaleExperts {
 class PatchExperts {
  public:
   // Loads the patch files of a model description. `windows[scale]` lists the
-  // response window sizes whose CCNF Sigma matrices are precomputed.
+  // response window sizes whose CCNF Sigma matrices are precomputed; `kernel` is the
+  // instruction set the responses use (AVX2 only where simd::has_avx2_fma() holds).
   static PatchExperts load(const std::vector<std::string>& svr, const std::vector<std::string>& ccnf,
-                           const std::vector<std::string>& cen, const std::vector<std::vector<int>>& windows);
+                           const std::vector<std::string>& cen, const std::vector<std::vector<int>>& windows,
+                           GemmKernel kernel = GemmKernel::Baseline);
+  GemmKernel kernel() const { return kernel_; }
 
   int n_scales() const { return static_cast<int>(scales_.size()); }
   ExpertKind kind() const { return scales_.empty() ? ExpertKind::CCNF : scales_[0].kind; }
@@ -89,6 +95,7 @@ class PatchExperts {
 
  private:
   std::vector<ScaleExperts> scales_;
+  GemmKernel kernel_ = GemmKernel::Baseline;
 };
 
 }  // namespace pyfacelm

@@ -5,13 +5,15 @@
 #include <vector>
 
 #include "experts/patch_experts.hpp"
+#include "experts/detail/simd.hpp"
 
 namespace pyfacelm {
 
 namespace {
 
 // corr(y, x) over every valid placement of the h x w template in the a x a image.
-void ccoeff_normed(const std::vector<double>& img, int a, const RowMatrix<float>& tmpl, int win, std::vector<double>& out) {
+void ccoeff_normed(const std::vector<double>& img, int a, const RowMatrix<float>& tmpl, int win, GemmKernel kernel,
+                   std::vector<double>& out) {
   const int h = static_cast<int>(tmpl.rows()), w = static_cast<int>(tmpl.cols());
   const double n = static_cast<double>(h * w);
   double tsum = 0;
@@ -39,18 +41,27 @@ void ccoeff_normed(const std::vector<double>& img, int a, const RowMatrix<float>
     const std::size_t y0 = static_cast<std::size_t>(y) * ia, y1 = static_cast<std::size_t>(y + h) * ia;
     return I[y1 + x + w] - I[y1 + x] - I[y0 + x + w] + I[y0 + x];
   };
+  // Numerators: four partial sums per position (the AVX2 kernel sums in the same order).
+  if (kernel == GemmKernel::AVX2 && win >= 4) {
+    simd::svr_numerators_avx2(img.data(), a, t.data(), h, w, win, out.data());
+  } else {
+    for (int y = 0; y < win; ++y)
+      for (int x = 0; x < win; ++x) {
+        double acc[4] = {0, 0, 0, 0};
+        for (int yy = 0; yy < h; ++yy) {
+          const double* row = &img[static_cast<std::size_t>(y + yy) * a + x];
+          const double* trow = &t[static_cast<std::size_t>(yy) * w];
+          int xx = 0;
+          for (; xx + 4 <= w; xx += 4)
+            for (int j = 0; j < 4; ++j) acc[j] += trow[xx + j] * row[xx + j];
+          for (; xx < w; ++xx) acc[0] += trow[xx] * row[xx];
+        }
+        out[static_cast<std::size_t>(y) * win + x] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+      }
+  }
   for (int y = 0; y < win; ++y)
     for (int x = 0; x < win; ++x) {
-      double acc[4] = {0, 0, 0, 0};
-      for (int yy = 0; yy < h; ++yy) {
-        const double* row = &img[static_cast<std::size_t>(y + yy) * a + x];
-        const double* trow = &t[static_cast<std::size_t>(yy) * w];
-        int xx = 0;
-        for (; xx + 4 <= w; xx += 4)
-          for (int j = 0; j < 4; ++j) acc[j] += trow[xx + j] * row[xx + j];
-        for (; xx < w; ++xx) acc[0] += trow[xx] * row[xx];
-      }
-      const double num = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+      const double num = out[static_cast<std::size_t>(y) * win + x];
       const double s = box(S1, y, x), s2 = box(S2, y, x);
       const double wvar = std::max(0.0, s2 - s * s / n);
       const double denom = std::sqrt(tvar * wvar);
@@ -64,7 +75,7 @@ void ccoeff_normed(const std::vector<double>& img, int a, const RowMatrix<float>
 
 }  // namespace
 
-void SVRResponder::response(const float* aoi, int win, ResponseMap& out) const {
+void SVRResponder::response(const float* aoi, int win, ResponseMap& out, GemmKernel kernel) const {
   const int a = win + width - 1;
   const int np = a * a;
   out.setOnes(win, win);
@@ -93,7 +104,7 @@ void SVRResponder::response(const float* aoi, int win, ResponseMap& out) const {
           img[y * a + x] = g;
         }
     }
-    ccoeff_normed(img, a, m.weights, win, corr);
+    ccoeff_normed(img, a, m.weights, win, kernel, corr);
     for (int i = 0; i < win * win; ++i) {
       const float c = static_cast<float>(corr[i]);
       out.data()[i] *= 1.f / (1.f + std::exp(-(c * static_cast<float>(m.scaling) + static_cast<float>(m.bias))));

@@ -6,6 +6,7 @@
 
 #include "fitting/detail/nu_rlms.hpp"
 #include "common/errors.hpp"
+#include "detection/cnn.hpp"
 #include "shape/similarity.hpp"
 #include "io/model_config.hpp"
 
@@ -15,7 +16,7 @@ LandmarkModel LandmarkModel::load(const std::string& description, const std::vec
   ModelDescription d = read_model_description(description);
   LandmarkModel m;
   m.pdm_ = load_pdm<float>(d.pdm);
-  m.experts_ = PatchExperts::load(d.svr_patches, d.ccnf_patches, d.cen_patches, windows);
+  m.experts_ = PatchExperts::load(d.svr_patches, d.ccnf_patches, d.cen_patches, windows, select_gemm_kernel());
   const int n_exp = static_cast<int>(m.experts_.scale(0).visibility[0].size());
   if (n_exp != m.pdm_.n_points())
     throw ModelFormatError(description + ": the patch experts have " + std::to_string(n_exp) +

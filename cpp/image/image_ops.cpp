@@ -73,12 +73,18 @@ void warp_affine_bilinear(const GrayImage& src, const double M[6], int dst_rows,
   auto to_int = [](long long v) {
     return static_cast<int>(std::max<long long>(-(1LL << 30), std::min<long long>(1LL << 30, v)));
   };
+  // The column terms are the same on every row: rounded once per call, as OpenCV does.
+  std::vector<long long> adx(static_cast<std::size_t>(dst_cols > 0 ? dst_cols : 0)), ady(adx.size());
+  for (int x = 0; x < dst_cols; ++x) {
+    adx[static_cast<std::size_t>(x)] = fixed(M[0] * x * kABScale);
+    ady[static_cast<std::size_t>(x)] = fixed(M[3] * x * kABScale);
+  }
   for (int y = 0; y < dst_rows; ++y) {
     const long long X0 = fixed((M[1] * y + M[2]) * kABScale) + kRoundDelta;
     const long long Y0 = fixed((M[4] * y + M[5]) * kABScale) + kRoundDelta;
     for (int x = 0; x < dst_cols; ++x) {
-      const long long X = (X0 + fixed(M[0] * x * kABScale)) >> (kABBits - kInterBits);
-      const long long Y = (Y0 + fixed(M[3] * x * kABScale)) >> (kABBits - kInterBits);
+      const long long X = (X0 + adx[static_cast<std::size_t>(x)]) >> (kABBits - kInterBits);
+      const long long Y = (Y0 + ady[static_cast<std::size_t>(x)]) >> (kABBits - kInterBits);
       const int idx = static_cast<int>((Y & (kTabSize - 1)) * kTabSize + (X & (kTabSize - 1)));
       dst[y * dst_cols + x] =
           sample(S, src.rows, src.cols, src.cols, to_int(X >> kInterBits), to_int(Y >> kInterBits), W + idx * 4);
