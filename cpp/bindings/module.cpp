@@ -1,5 +1,6 @@
 // pyfacelm._clnf: the compiled core. Glue only; algorithms live in the stages of cpp/.
 #include <cstring>
+#include <new>
 
 #include "common.hpp"
 #include "common/errors.hpp"
@@ -39,6 +40,12 @@ PYBIND11_MODULE(_clnf, m) {
       set_error(not_found.ptr(), e.what());
     } catch (const pyfacelm::InvalidArgument& e) {
       set_error(PyExc_ValueError, e.what());
+    } catch (const std::bad_alloc&) {
+      // Every allocation in the core (Eigen, std containers, the aligned GEMM panels) reports
+      // failure as std::bad_alloc; say what it means instead of pybind11's bare "std::bad_alloc".
+      set_error(PyExc_MemoryError,
+                "out of memory in pyfacelm's core: the request needs more memory than is available "
+                "(a smaller image or a larger min_face needs less)");
     }
   });
   pyfacelm::py_bindings::bind_image(m);

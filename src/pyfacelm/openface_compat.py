@@ -469,8 +469,9 @@ def main(command: str, argv: Sequence[str]) -> int:
         ImportError,
         ValueError,
         OSError,
+        MemoryError,
     ) as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {e or 'out of memory'}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)

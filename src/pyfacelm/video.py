@@ -98,6 +98,7 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     Raises:
         OSError: the file does not exist, is not readable, or is not an image OpenCV decodes
             (the message says which).
+        MemoryError: decoding needs more memory than is available.
     """
     p = Path(path)
     if not p.exists():
@@ -107,7 +108,12 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     if not os.access(p, os.R_OK):
         raise PermissionError(f"cannot read {p}: permission denied")
     with silenced_opencv() as cv2:
-        img = _imread_color(cv2, str(p))
+        try:
+            img = _imread_color(cv2, str(p))
+        except cv2.error as e:  # OpenCV raises (rather than returns None) when it runs out
+            if "Insufficient memory" in str(e):  # of memory or a codec rejects the data
+                raise MemoryError(f"out of memory decoding {p}") from None
+            raise OSError(f"cannot decode {p}: {str(e).strip().splitlines()[-1]}") from None
     if img is None or img.size == 0:
         raise OSError(f"cannot decode {p}: not an image format OpenCV reads, or corrupt")
     out: np.ndarray = img
@@ -124,7 +130,9 @@ def _imread_color(cv2: Any, path: str) -> np.ndarray | None:
     """
     try:
         img: np.ndarray | None = cv2.imread(path, None, cv2.IMREAD_COLOR)
-    except (TypeError, cv2.error):  # no output-argument overload in this OpenCV
+    except (TypeError, cv2.error) as e:
+        if isinstance(e, cv2.error) and "Overload resolution failed" not in str(e):
+            raise  # a decoding error, not a missing overload
         img = cv2.imread(path, cv2.IMREAD_COLOR)
     return img
 
