@@ -52,7 +52,7 @@ def run_harness(model_dir: Path, tmp_path: Path, seed: int, n: int, timeout: flo
 
 
 def test_api_fuzz_cases(model_dir, tmp_path):
-    n = fuzz_cases("PYFACELM_API_FUZZ_CASES", full=2000, quick=500)
+    n = fuzz_cases("PYFACELM_API_FUZZ_CASES", full=2000, quick=200)
     summary = run_harness(
         model_dir, tmp_path, int(os.environ.get("PYFACELM_API_FUZZ_SEED", "1")), n, 900
     )

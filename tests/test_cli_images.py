@@ -113,15 +113,17 @@ def test_sixty_photos_stream_with_bounded_memory_past_a_corrupt_file(env, model_
             faceless += 1
     assert 0 < faceless < 60 and len(rows) > 60  # both kinds occur in this folder
     # Memory does not grow with the number of images: the whole folder peaks where its largest
-    # photo (4220x2373, 30 MB decoded, plus about as much again inside OpenCV's decoder) alone
-    # does, on top of about 90 MB for Python, numpy, OpenCV and the loaded models.
+    # photo (4220x2373, 30 MB decoded, plus 17 MB for MTCNN's first pyramid level) alone does,
+    # on top of about 90 MB for Python, numpy, OpenCV and the loaded models. Measured 138 MB
+    # (155 MB before decoding without a second copy and running PNet in bands); the issue's
+    # bound is 150 MB.
     # (Not under AddressSanitizer, whose shadow memory and quarantine change every figure.)
     if "asan" not in os.environ.get("LD_PRELOAD", ""):
         largest = max(originals, key=lambda p: p.stat().st_size if p.suffix == ".jpg" else 0)
         one = ["image", str(largest), "-o", str(tmp_path / "1.csv")]
         alone_mb, rc1, _ = peak_rss_mb_of(one, env)
         assert rc1 == 0
-        assert peak_mb < alone_mb + 8 and peak_mb < 160, (peak_mb, alone_mb)
+        assert peak_mb < alone_mb + 8 and peak_mb < 145, (peak_mb, alone_mb)
     # The rows of a few images match the API (same detector, same numbers).
     from pyfacelm import CLNFDetector
 

@@ -100,6 +100,12 @@ def test_url_source(env, samples_dir, tmp_path):
     assert len(rows) == 30 and rows[-1][2] == f"{29 / 25:.3f}" and rows[0][4] == "1"
 
 
+def _default_sigint() -> None:
+    # A test run started in the background (`&`, nohup) ignores SIGINT and its children inherit
+    # that, so Python would never raise KeyboardInterrupt: restore the default in the child.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt_when_rows(proc: subprocess.Popen, out: Path, min_bytes: int) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -132,6 +138,7 @@ def test_ctrl_c_ends_cleanly_with_the_csv_flushed(mode, env, samples_dir, tmp_pa
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=_default_sigint,
     )
     _interrupt_when_rows(proc, out, 20_000)
     _, err = proc.communicate(timeout=120)

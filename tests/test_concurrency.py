@@ -68,7 +68,7 @@ def test_eight_threads_fit_and_detect(det, samples_dir):
 def test_eight_trackers_on_eight_streams(det, samples_dir):
     streams = [
         list(iter_video(SAMPLES / "image_sequence")),
-        [f for i, f in zip(range(40), iter_video(SAMPLES / "default.wmv"))],
+        [f for i, f in zip(range(20), iter_video(SAMPLES / "default.wmv"))],
     ]
 
     def track(k):

@@ -366,6 +366,7 @@ def test_wild_video_parity(clnf_wild_params, reference, samples_dir):
     assert np.sum(d > 0.1) <= 5, np.flatnonzero(d > 0.1)
 
 
+@pytest.mark.slow  # 5 s: explains test_wild_video_parity's outliers, which that test bounds
 def test_wild_tracking_step_replay(clnf_wild_params, reference, samples_dir):
     """Each tracking step of the -wild video, started from the original's previous state
     (params_global, params_local) with the small windows: measured max 0.020 px, median
@@ -413,7 +414,7 @@ def test_multi_view_keeps_the_best_hypothesis(clnf_wild_params, reference, sampl
     single = dataclasses.replace(FitParameters.wild("clnf"), multi_view=False)
     ref = reference("images_clnf_wild.json")
     changed = 0
-    for key in ("sample1.jpg", "sample2.jpg", "sample3.jpg", "sample6.jpg"):
+    for key in ("sample1.jpg", "sample3.jpg"):  # a frontal face; one where the two differ
         img = load_image(key)
         for face in ref[key]["faces"]:
             mv = clnf_wild_params.fit(img, face["bbox"])

@@ -247,7 +247,7 @@ def test_fuzz_shipped_model_files(tmp_path, model_dir):
     sources = [(ps[i], k) for k, ps in sorted(by_kind.items()) for i in range(min(2, len(ps)))]
     sources += [(p, "cen") for p in synthetic_cen_files()[:1]]
     kinds = sorted({k for _, k in sources})
-    per_kind = fuzz_cases("PYFACELM_FUZZ_CASES", full=2000, quick=200)
+    per_kind = fuzz_cases("PYFACELM_FUZZ_CASES", full=2000, quick=80)
     # Interleave the kinds so that each gets `per_kind` mutations.
     by = {k: [s for s in sources if s[1] == k] for k in kinds}
     ordered = [by[k][i % len(by[k])] for i in range(per_kind) for k in kinds]

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <utility>
 
 #include "common/errors.hpp"
 #include "detection/cnn.hpp"
@@ -71,6 +72,73 @@ Tensor network_input(const RgbSource& src, int rows, int cols) {
     normalise(dst, rows * cols);
   }
   return t;
+}
+
+// PNet over a large pyramid level in bands of output rows. The first convolution's maps of a
+// 10-megapixel photo's first level take 16 MB on top of its input; a band of rows keeps them
+// near 4 MB. Every output value depends on the same input values whatever the band (valid
+// convolutions, 1x1 heads, pooling windows starting at multiples of their stride, the band's
+// first input row a multiple of the net's total stride), so the result is the whole-level one.
+constexpr std::size_t kBandFloats = std::size_t{1} << 20;
+
+// Height of the net's output for `h` input rows (cnn.cpp's layer rules).
+int output_rows(const CNN& net, int h) {
+  for (const auto& L : net.layers) {
+    if (L.kind == CNNLayer::Kind::Conv) h = h - L.kh + 1;
+    if (L.kind == CNNLayer::Kind::MaxPool)
+      h = static_cast<int>(std::round(static_cast<double>(h - L.pool_ky) / L.pool_sy)) + 1;
+  }
+  return h;
+}
+
+// The input rows [first, last) that output rows [y0, y1) are computed from.
+std::pair<int, int> input_rows(const CNN& net, int y0, int y1) {
+  for (auto it = net.layers.rbegin(); it != net.layers.rend(); ++it) {
+    if (it->kind == CNNLayer::Kind::Conv) y1 += it->kh - 1;
+    if (it->kind == CNNLayer::Kind::MaxPool) {
+      y0 *= it->pool_sy;
+      y1 = (y1 - 1) * it->pool_sy + it->pool_ky;
+    }
+  }
+  return {y0, y1};
+}
+
+Tensor pnet_forward(const CNN& net, Tensor in) {
+  const CNNLayer& first = net.layers.front();
+  const std::size_t per_row = static_cast<std::size_t>(std::max(first.n_out, in.c)) * static_cast<std::size_t>(in.w);
+  const int H = output_rows(net, in.h);
+  int stride = 1;
+  long channels = in.c;
+  for (const auto& L : net.layers) {
+    if (L.kind == CNNLayer::Kind::MaxPool) stride *= L.pool_sy;
+    if (L.kind == CNNLayer::Kind::Conv) channels = L.n_out;
+    if (L.kind == CNNLayer::Kind::FullyConnected) {
+      // A head over flattened maps mixes rows: such a net runs on the whole level.
+      if (L.fc_weights.cols() != channels) return cnn_forward(net, std::move(in));
+      channels = L.fc_weights.rows();
+    }
+  }
+  const int band = static_cast<int>(kBandFloats / per_row) / stride;
+  if (first.kind != CNNLayer::Kind::Conv || band < 1 || H <= band || H < 2)
+    return cnn_forward(net, std::move(in));
+  Tensor out;
+  for (int y0 = 0; y0 < H; y0 += band) {
+    const int y1 = std::min(y0 + band, H);
+    auto [a, b] = input_rows(net, y0, y1);
+    if (y1 == H) b = in.h;  // the last band ends where the level ends (clipped pooling windows)
+    Tensor part(in.c, b - a, in.w);
+    for (int c = 0; c < in.c; ++c)
+      std::copy(&in.data[(static_cast<std::size_t>(c) * in.h + a) * in.w],
+                &in.data[(static_cast<std::size_t>(c) * in.h + b) * in.w],
+                &part.data[static_cast<std::size_t>(c) * (b - a) * in.w]);
+    const Tensor o = cnn_forward(net, std::move(part));
+    if (o.h != y1 - y0) throw InvalidArgument("MTCNN: PNet band has an unexpected height");
+    if (out.data.empty()) out = Tensor(o.c, H, o.w);
+    for (int c = 0; c < o.c; ++c)
+      std::copy(&o.data[static_cast<std::size_t>(c) * o.h * o.w], &o.data[static_cast<std::size_t>(c + 1) * o.h * o.w],
+                &out.data[(static_cast<std::size_t>(c) * H + y0) * o.w]);
+  }
+  return out;
 }
 
 // OpenCV saturate_cast<int>(float): round half to even.
@@ -216,7 +284,7 @@ std::vector<FaceBox> MTCNN::detect(const ImageView& image, const MTCNNSettings& 
     const double scale = (12.0 / s.min_face) * std::pow(factor, i);
     const int h = static_cast<int>(std::ceil(H * scale)), w = static_cast<int>(std::ceil(W * scale));
     if (h < 12 || w < 12) break;
-    Tensor out = cnn_forward(nets_.pnet, network_input(img, h, w));
+    Tensor out = pnet_forward(nets_.pnet, network_input(img, h, w));
     if (out.c < 6) break;
     const float sc = static_cast<float>(scale);
     std::vector<Candidate> level;

@@ -16,11 +16,18 @@ if TYPE_CHECKING:
     from .detector import CLNFDetector
     from .parameters import FitParameters
 
-__all__ = ["REID_MIN_IOU", "Tracker"]
+__all__ = ["REID_MAX_SIZE_RATIO", "REID_MIN_IOU", "REID_REACH", "REID_REACH_PER_SECOND", "Tracker"]
 
 
 #: A lost face re-found at a box overlapping its last box at least this much keeps its id.
 REID_MIN_IOU = 0.3
+#: ... or re-found with its centre within this many face widths of its last box's centre, plus
+#: REID_REACH_PER_SECOND widths per second it was lost (people keep moving while the tracker has
+#: lost them: on multi_face.avi they are re-found 1-3 widths away a quarter of a second later).
+REID_REACH = 3.0
+REID_REACH_PER_SECOND = 1.5
+#: ... and with a width within this factor of its last width (not a nearer or farther face).
+REID_MAX_SIZE_RATIO = 1.5
 
 
 @dataclass
@@ -28,6 +35,25 @@ class _LostFace:
     face_id: int
     box: np.ndarray  # its last landmark box (of the last successful frame, if any)
     lost_at: int  # index of the first frame it was missing from
+
+
+def _reid_distance(new: np.ndarray, lost: np.ndarray, seconds_lost: float) -> float | None:
+    """How far (in face widths) a new face's box is from a lost face's last box, or None when it
+    is too far, or of too different a size, to be that face re-found (class docstring)."""
+    width = max(float(new[2]), float(lost[2]))
+    if width <= 0:
+        return None
+    dx = (new[0] + new[2] / 2) - (lost[0] + lost[2] / 2)
+    dy = (new[1] + new[3] / 2) - (lost[1] + lost[3] / 2)
+    distance = float(np.hypot(dx, dy)) / width
+    if box_iou(new, lost) >= REID_MIN_IOU:
+        return distance
+    ratio = float(new[2]) / float(lost[2]) if lost[2] > 0 else np.inf
+    if not 1 / REID_MAX_SIZE_RATIO <= ratio <= REID_MAX_SIZE_RATIO:
+        return None
+    if distance > REID_REACH + REID_REACH_PER_SECOND * seconds_lost:
+        return None
+    return distance
 
 
 class Tracker:
@@ -46,12 +72,15 @@ class Tracker:
     faces, a face that is lost and found again by the detector gets its old id back when it is
     re-found within ``keep_id_seconds`` (default 2 s, i.e. ``keep_id_seconds * fps`` frames,
     ``fps`` defaulting to 30 when the stream's rate is unknown) of the last frame it was tracked
-    in, at a box overlapping its last box by IoU >= 0.3 (its last successfully fitted landmark
-    box). When several re-found faces compete for lost ids, the pairs of highest IoU are matched
-    first, and an id still in use is never handed out twice. Otherwise a new face gets a new id
-    (ids count up from 0). With ``max_faces=1`` the one face always has id 0. The rule only
-    bridges losses where the face is re-found near where it was last tracked: a face that moves
-    by about its own width or more while lost (fast motion, small faces) gets a new id.
+    in, near its last successfully fitted landmark box: overlapping it by IoU >= 0.3, or, for a
+    face of about the same width (within a factor 1.5), with its centre within 3 face widths of
+    the last box's centre plus 1.5 widths per second it was lost (people keep moving while
+    the tracker has lost them). When several re-found faces compete for lost ids, the nearest
+    pairs (centre distance in face widths) are matched first, and an id still in use is never
+    handed out twice. Otherwise a new face gets a new id (ids count up from 0). With
+    ``max_faces=1`` the one face always has id 0. Ids follow places, not persons: a different
+    person appearing where a face was lost within the last seconds takes over its id, and a
+    face that reappears farther away (or later) gets a new one.
 
     Frames must keep one size; call :meth:`reset` to start a new stream. A tracker processes
     its frames one after another; different trackers may run in different threads at once.
@@ -165,19 +194,18 @@ class Tracker:
         horizon = self._frame - self.keep_id_frames
         self._lost = [lf for lf in self._lost if lf.lost_at - 1 >= horizon]
         new = [f for f in faces if f.face_id not in self._ids]
-        pairs = sorted(
-            (
-                (box_iou(f.box, lf.box), i, j)
-                for i, f in enumerate(new)
-                for j, lf in enumerate(self._lost)
-            ),
-            reverse=True,
-        )
+        fps = self._fps if self._fps is not None else 30.0
+        pairs = []
+        for i, f in enumerate(new):
+            for j, lf in enumerate(self._lost):
+                # Frames since its last tracked frame, as in the keep_id_frames horizon.
+                d = _reid_distance(f.landmark_box, lf.box, (self._frame - lf.lost_at + 1) / fps)
+                if d is not None:
+                    pairs.append((d, i, j))
+        pairs.sort()
         taken_new: set[int] = set()
         taken_lost: set[int] = set()
-        for iou, i, j in pairs:
-            if iou < REID_MIN_IOU:
-                break
+        for _, i, j in pairs:
             if i in taken_new or j in taken_lost:
                 continue
             taken_new.add(i)

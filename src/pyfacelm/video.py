@@ -109,15 +109,32 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
         raise PermissionError(f"cannot read {p}: permission denied")
     with silenced_opencv() as cv2:
         try:
-            img = cv2.imread(str(p), cv2.IMREAD_COLOR)
+            img = _imread_color(cv2, str(p))
         except cv2.error as e:  # OpenCV raises (rather than returns None) when it runs out
             if "Insufficient memory" in str(e):  # of memory or a codec rejects the data
                 raise MemoryError(f"out of memory decoding {p}") from None
             raise OSError(f"cannot decode {p}: {str(e).strip().splitlines()[-1]}") from None
-    if img is None:
+    if img is None or img.size == 0:
         raise OSError(f"cannot decode {p}: not an image format OpenCV reads, or corrupt")
     out: np.ndarray = img
     return out
+
+
+def _imread_color(cv2: Any, path: str) -> np.ndarray | None:
+    """``cv2.imread(path, IMREAD_COLOR)`` without holding the image twice.
+
+    The one-argument form decodes into OpenCV's own buffer and then copies it into a numpy
+    array, so a large photo briefly takes twice its size (30 MB more for a 4220x2373 photo,
+    the peak memory of a whole folder run). The form with an output argument (OpenCV >= 4.11)
+    decodes straight into the numpy array; older versions fall back to the copying form.
+    """
+    try:
+        img: np.ndarray | None = cv2.imread(path, None, cv2.IMREAD_COLOR)
+    except (TypeError, cv2.error) as e:
+        if isinstance(e, cv2.error) and "Overload resolution failed" not in str(e):
+            raise  # a decoding error, not a missing overload
+        img = cv2.imread(path, cv2.IMREAD_COLOR)
+    return img
 
 
 def _camera_index(source: str | int | os.PathLike[str]) -> int | None:
