@@ -34,6 +34,27 @@ def test_to_gray_all_byte_values():
     np.testing.assert_array_equal(pyfacelm.to_gray(img), gray_cv(img))
 
 
+
+@pytest.mark.parametrize("color", ["bgr", "rgb"])
+def test_to_gray_every_colour(color):
+    # All 2^24 (c0, c1, c2) triples, in rows of 4096: the vectorised path for packed rows
+    # must give OpenCV's value for every colour, not only for a sample.
+    img = np.arange(1 << 24, dtype=np.uint32).view(np.uint8).reshape(4096, 4096, 4)[:, :, :3]
+    img = np.ascontiguousarray(img)
+    bgr = img if color == "bgr" else img[:, :, ::-1]
+    np.testing.assert_array_equal(pyfacelm.to_gray(img, color=color), gray_cv(bgr))
+
+
+@pytest.mark.parametrize("offset", [0, 1, 5])
+def test_to_gray_every_width(offset):
+    # Widths around the 8-pixel vector steps and their scalar tails, in rows with padding
+    # (a column crop keeps packed pixels but a longer row stride).
+    rng = np.random.default_rng(11)
+    base = rng.integers(0, 256, (6, 64, 3), dtype=np.uint8)
+    for w in range(1, 64 - offset):
+        img = base[:, offset : offset + w]
+        np.testing.assert_array_equal(pyfacelm.to_gray(img), gray_cv(img), err_msg=f"width {w}")
+
 @pytest.mark.parametrize(
     "view",
     [

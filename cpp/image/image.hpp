@@ -47,5 +47,7 @@ std::vector<std::uint8_t> narrow_16bit(const ImageView16& view);
 // a gray view is copied unchanged.
 GrayImage to_gray(const ImageView& view);
 void to_gray_into(const ImageView& view, std::uint8_t* out);
+// The same into `gray`, reusing its buffer (scratch kept across the frames of a stream).
+void to_gray_into(const ImageView& view, GrayImage& gray);
 
 }  // namespace pyfacelm
