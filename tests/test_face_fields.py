@@ -11,7 +11,7 @@ from conftest import import_or_missing
 
 import pyfacelm
 from pyfacelm import _clnf
-from pyfacelm.face import Face
+from pyfacelm.face import Face, with_face_id
 
 cv2 = import_or_missing("cv2", "opencv-python-headless (test extra) decodes the video")
 
@@ -82,3 +82,11 @@ def test_pickle_and_replace(tracked):
         assert x.dtype == getattr(face, name).dtype and not x.flags.writeable
     moved = dataclasses.replace(face, face_id=7)
     assert moved.face_id == 7 and np.array_equal(moved.landmarks, face.landmarks)
+
+
+def test_with_face_id_is_replace(tracked):
+    _, face = tracked[-1]
+    a, b = with_face_id(face, 5), dataclasses.replace(face, face_id=5)
+    assert a.face_id == 5 and face.face_id == 0
+    assert a.to_dict() == b.to_dict() and list(vars(a)) == list(vars(b))
+    assert pickle.loads(pickle.dumps(a)).to_dict() == b.to_dict()

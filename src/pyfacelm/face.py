@@ -129,3 +129,13 @@ class Face:
             f"pose=(T=[{tx:.1f}, {ty:.1f}, {tz:.1f}] mm, R=[{rx:.3f}, {ry:.3f}, {rz:.3f}] rad), "
             f"landmarks={self.landmarks.shape[0]}x2)"
         )
+
+
+def with_face_id(face: Face, face_id: int | None) -> Face:
+    """``face`` with another ``face_id`` (arrays shared: they are read-only): what
+    ``dataclasses.replace(face, face_id=face_id)`` gives, without re-running the frozen
+    constructor - the multi-face tracker renumbers every face of every frame."""
+    out = Face.__new__(Face)
+    out.__dict__.update(face.__dict__)
+    out.__dict__["face_id"] = face_id
+    return out
