@@ -19,10 +19,6 @@ def _frozen(a: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
-def _optional(a: Any) -> np.ndarray | None:
-    return None if a is None else _frozen(a, np.float32)
-
-
 @dataclass(frozen=True, repr=False, eq=False)
 class Face:
     """One fitted face, as OpenFace reports it.
