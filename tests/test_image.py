@@ -47,6 +47,35 @@ def test_to_gray_all_byte_values():
     np.testing.assert_array_equal(pyfacelm.to_gray(img), gray_cv(img))
 
 
+
+@pytest.mark.parametrize("kernel", ["best", "baseline", "scalar"])
+@pytest.mark.parametrize("color", ["bgr", "rgb"])
+def test_to_gray_every_colour(color, kernel):
+    # All 2^24 (c0, c1, c2) triples, in rows of 4096: every loop for packed rows (AVX2 where
+    # the CPU has it, the baseline SSE2 one, the scalar formula) must give OpenCV's value for
+    # every colour, not only for a sample.
+    img = np.arange(1 << 24, dtype=np.uint32).view(np.uint8).reshape(4096, 4096, 4)[:, :, :3]
+    img = np.ascontiguousarray(img)
+    bgr = img if color == "bgr" else img[:, :, ::-1]
+    want = gray_cv(bgr)
+    np.testing.assert_array_equal(_clnf._to_gray_kernel(img, color, kernel), want)
+    if kernel == "best":
+        np.testing.assert_array_equal(pyfacelm.to_gray(img, color=color), want)
+
+
+@pytest.mark.parametrize("offset", [0, 1, 5])
+def test_to_gray_every_width(offset):
+    # Widths around the 8-pixel vector steps and their scalar tails, in rows with padding
+    # (a column crop keeps packed pixels but a longer row stride).
+    rng = np.random.default_rng(11)
+    base = rng.integers(0, 256, (6, 64, 3), dtype=np.uint8)
+    for w in range(1, 64 - offset):
+        img = base[:, offset : offset + w]
+        want = gray_cv(img)
+        np.testing.assert_array_equal(pyfacelm.to_gray(img), want, err_msg=f"width {w}")
+        got = _clnf._to_gray_kernel(img, "bgr", "baseline")
+        np.testing.assert_array_equal(got, want, err_msg=f"baseline, width {w}")
+
 @pytest.mark.parametrize(
     "view",
     [

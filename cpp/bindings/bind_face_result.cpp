@@ -8,6 +8,53 @@
 
 namespace pyfacelm::py_bindings {
 
+namespace {
+
+// numpy arrays have no public pybind11 setter for the writeable flag; clearing it here saves
+// pyfacelm.Face a copy and a Python-level flags call per array.
+py::array frozen(py::array a) {
+  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return a;
+}
+
+template <class F>
+py::object frozen_if(bool present, F make) {
+  if (!present) return py::none();
+  return frozen(make());
+}
+
+// pyfacelm.Face's fields, in its declaration order, as one dict built in one call: the
+// per-frame cost of turning a result into a Face is what a tracked video pays for every face.
+py::dict face_fields(const FaceResult& r) {
+  py::dict d;
+  d["landmarks"] = frozen(points_array(r.landmarks));
+  d["landmarks_3d"] = frozen(points3_array(r.landmarks_3d));
+  d["eye_landmarks"] = frozen_if(r.eye_landmarks.has_value(), [&] { return points_array(*r.eye_landmarks); });
+  d["params_global"] = frozen(vector_array(r.params_global));
+  d["params_local"] = frozen(vector_array(r.params_local));
+  d["pose"] = frozen(vector_array(r.pose));
+  d["confidence"] = py::float_(r.confidence);
+  d["success"] = py::bool_(r.success);
+  d["detection_success"] = py::bool_(r.detection_success);
+  d["model_likelihood"] = py::float_(r.model_likelihood);
+  d["landmark_likelihoods"] = frozen(float_array(Eigen::Map<const Eigen::VectorXf>(
+      r.landmark_likelihoods.data(), static_cast<Eigen::Index>(r.landmark_likelihoods.size()))));
+  d["box"] = frozen(vector_array(r.box));
+  d["landmark_box"] = frozen(vector_array(landmark_box(r.landmarks)));
+  d["view"] = py::int_(r.view);
+  d["face_id"] = r.face_id < 0 ? py::object(py::none()) : py::object(py::int_(r.face_id));
+  d["eye_landmarks_3d"] =
+      frozen_if(r.eye_landmarks_3d.has_value(), [&] { return points3_array(*r.eye_landmarks_3d); });
+  d["gaze_0"] = frozen_if(r.gaze.has_value(), [&] { return float_array(r.gaze->gaze_0); });
+  d["gaze_1"] = frozen_if(r.gaze.has_value(), [&] { return float_array(r.gaze->gaze_1); });
+  d["gaze_angle"] = frozen_if(r.gaze.has_value(), [&] { return float_array(r.gaze->angle); });
+  d["detection_score"] =
+      r.detection_score ? py::object(py::float_(*r.detection_score)) : py::object(py::none());
+  return d;
+}
+
+}  // namespace
+
 
 void bind_face_result(py::module_& m) {
   py::class_<PartResult>(m, "PartResult", "State of one hierarchical part model after a fit.")
@@ -75,6 +122,8 @@ void bind_face_result(py::module_& m) {
                                if (r.face_id < 0) return py::none();
                                return py::int_(r.face_id);
                              })
+      .def("face_fields", &face_fields,
+           "pyfacelm.Face's fields in declaration order: new read-only arrays, Python scalars, None.")
       .def_readonly("tracking_initialised", &FaceResult::tracking_initialised)
       .def_readonly("failures_in_a_row", &FaceResult::failures_in_a_row);
 }

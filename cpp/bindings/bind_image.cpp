@@ -24,6 +24,21 @@ color: channel order of a 3-channel image, 'bgr' (OpenCV, default) or 'rgb'.
 Returns a new (H, W) uint8 array.)doc");
 
   m.def(
+      "_to_gray_kernel",
+      [](const py::handle& image, const std::string& color, const std::string& kernel) {
+        ImageArg arg = image_from_python(image, color);
+        GrayKernel k = GrayKernel::best;
+        if (kernel == "baseline") k = GrayKernel::baseline;
+        else if (kernel == "scalar") k = GrayKernel::scalar;
+        else if (kernel != "best") throw InvalidArgument("kernel must be 'best', 'baseline' or 'scalar'");
+        py::array_t<std::uint8_t> out({arg.view.rows, arg.view.cols});
+        to_gray_into(arg.view, out.mutable_data(), k);
+        return out;
+      },
+      py::arg("image"), py::arg("color"), py::arg("kernel"),
+      "Test hook: to_gray with a chosen row loop ('best', 'baseline' = no AVX2, 'scalar').");
+
+  m.def(
       "_image_view_info",
       [](const py::handle& image, const std::string& color) {
         ImageArg arg = image_from_python(image, color);

@@ -52,8 +52,7 @@ void bind_tracker(py::module_& m) {
               py::gil_scoped_release release;
               std::lock_guard<std::mutex> lock(t.busy);
               const auto t0 = std::chrono::steady_clock::now();
-              const GrayImage gray = to_gray(img.view);
-              for (const TrackedResult& r : t.tracker->update(img.view, gray)) {
+              for (const TrackedResult& r : t.tracker->update(img.view)) {
                 const TrackedFace& f = *r.face;
                 // A tracked face reports the box its fit started from (the detection, or the
                 // previous frame's shape) and the score of the detection that last started it.

@@ -46,6 +46,12 @@ std::vector<std::uint8_t> narrow_16bit(const ImageView16& view);
 // SPEC §12.2: OpenCV 4.x fixed-point BGR->gray, Y = (3735 B + 19235 G + 9798 R + 2^14) >> 15;
 // a gray view is copied unchanged.
 GrayImage to_gray(const ImageView& view);
-void to_gray_into(const ImageView& view, std::uint8_t* out);
+// Which loop converts packed colour rows: `best` is the fastest this CPU runs (AVX2, else the
+// baseline SSE2 rows); `baseline` never uses AVX2; `scalar` is the plain formula. All give the
+// same bytes; the choice exists so that tests can check every path on one machine.
+enum class GrayKernel { best, baseline, scalar };
+void to_gray_into(const ImageView& view, std::uint8_t* out, GrayKernel kernel = GrayKernel::best);
+// The same into `gray`, reusing its buffer (scratch kept across the frames of a stream).
+void to_gray_into(const ImageView& view, GrayImage& gray);
 
 }  // namespace pyfacelm

@@ -88,6 +88,11 @@ bool Tracker::track_single(const ImageView& frame, const GrayImage& gray, Tracke
   return f.fit.detection_success;
 }
 
+std::vector<TrackedResult> Tracker::update(const ImageView& frame) {
+  to_gray_into(frame, gray_);
+  return update(frame, gray_);
+}
+
 std::vector<TrackedResult> Tracker::update(const ImageView& frame, const GrayImage& gray) {
   if (rows_ < 0) {
     rows_ = frame.rows;

@@ -47,6 +47,9 @@ class Tracker {
 
   // Processes one frame (the colour view is used for detection, `gray` for fitting).
   std::vector<TrackedResult> update(const ImageView& frame, const GrayImage& gray);
+  // The same, converting the frame to gray (SPEC §12.2) into a buffer the tracker keeps: a
+  // stream's frames share one size, so the buffer is allocated once, not per frame.
+  std::vector<TrackedResult> update(const ImageView& frame);
   void reset();
   const TrackEvent& last_event() const { return event_; }
 
@@ -64,6 +67,7 @@ class Tracker {
   int next_id_ = 0;
   int rows_ = -1, cols_ = -1;
   TrackEvent event_;
+  GrayImage gray_;  // scratch of update(frame), reused across frames
 };
 
 }  // namespace pyfacelm

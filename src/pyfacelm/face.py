@@ -19,10 +19,6 @@ def _frozen(a: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
-def _optional(a: Any) -> np.ndarray | None:
-    return None if a is None else _frozen(a, np.float32)
-
-
 @dataclass(frozen=True, repr=False, eq=False)
 class Face:
     """One fitted face, as OpenFace reports it.
@@ -93,33 +89,18 @@ class Face:
 
     @classmethod
     def from_native(cls, r: _clnf.FaceResult, *, detection_score: float | None = None) -> Face:
-        """A Face from the compiled core's result (arrays copied and made read-only).
+        """A Face from the compiled core's result (new read-only arrays, not shared with it).
         ``detection_score`` is used when the result carries none (a box the caller's code
         took from a detection)."""
-        eyes = r.eye_landmarks
-        score = r.detection_score if r.detection_score is not None else detection_score
-        return cls(
-            landmarks=_frozen(r.landmarks, np.float32),
-            landmarks_3d=_frozen(r.landmarks_3d, np.float32),
-            eye_landmarks=None if eyes is None else _frozen(eyes, np.float32),
-            params_global=_frozen(r.params_global, np.float64),
-            params_local=_frozen(r.params_local, np.float64),
-            pose=_frozen(r.pose, np.float64),
-            confidence=float(r.confidence),
-            success=bool(r.success),
-            detection_success=bool(r.detection_success),
-            model_likelihood=float(r.model_likelihood),
-            landmark_likelihoods=_frozen(r.landmark_likelihoods, np.float32),
-            box=_frozen(r.box, np.float64),
-            landmark_box=_frozen(r.landmark_box, np.float64),
-            view=int(r.view),
-            face_id=r.face_id,
-            eye_landmarks_3d=_optional(r.eye_landmarks_3d),
-            gaze_0=_optional(r.gaze_0),
-            gaze_1=_optional(r.gaze_1),
-            gaze_angle=_optional(r.gaze_angle),
-            detection_score=None if score is None else float(score),
-        )
+        # The core builds every field in one call, arrays already read-only and of the
+        # documented dtypes; filling the instance dict directly skips the frozen dataclass's
+        # per-field __setattr__. A tracked video pays this for every face of every frame.
+        fields = r.face_fields()
+        if fields["detection_score"] is None and detection_score is not None:
+            fields["detection_score"] = float(detection_score)
+        face = cls.__new__(cls)
+        face.__dict__.update(fields)
+        return face
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Unpickling: arrays come back read-only, as a fitted Face's are.
@@ -144,3 +125,13 @@ class Face:
             f"pose=(T=[{tx:.1f}, {ty:.1f}, {tz:.1f}] mm, R=[{rx:.3f}, {ry:.3f}, {rz:.3f}] rad), "
             f"landmarks={self.landmarks.shape[0]}x2)"
         )
+
+
+def with_face_id(face: Face, face_id: int | None) -> Face:
+    """``face`` with another ``face_id`` (arrays shared: they are read-only): what
+    ``dataclasses.replace(face, face_id=face_id)`` gives, without re-running the frozen
+    constructor - the multi-face tracker renumbers every face of every frame."""
+    out = Face.__new__(Face)
+    out.__dict__.update(face.__dict__)
+    out.__dict__["face_id"] = face_id
+    return out

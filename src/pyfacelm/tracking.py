@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from . import _clnf
 from .boxes import box_iou
-from .face import Face
+from .face import Face, with_face_id
 
 if TYPE_CHECKING:
     from .detector import CLNFDetector
@@ -221,7 +221,7 @@ class Tracker:
             core_id = int(f.face_id or 0)
             if f.success or core_id not in self._last_box:
                 self._last_box[core_id] = f.landmark_box
-            out.append(replace(f, face_id=self._ids[core_id]))
+            out.append(with_face_id(f, self._ids[core_id]))
         return out
 
     def reset(self) -> None:
