@@ -1,5 +1,6 @@
 // Image entry points: gray conversion and a debug view of how an array is read.
 #include "common.hpp"
+#include "common/errors.hpp"
 
 namespace pyfacelm::py_bindings {
 
