@@ -58,18 +58,13 @@ Tensor network_input(const Planes& src, int rows, int cols) {
   return t;
 }
 
-// The same from the whole image (a pyramid level), reading each needed image row once.
+// The same from the whole image (a pyramid level), reading only the pixels the resize weighs.
 Tensor network_input(const RgbSource& src, int rows, int cols) {
   Tensor t(3, rows, cols);
-  for (int k = 0; k < 3; ++k) {
-    float* dst = t.data.data() + static_cast<std::size_t>(k) * rows * cols;
-    resize_linear_rows(
-        [&](int r, float* out) {
-          for (int c = 0; c < src.cols; ++c) out[c] = src.at(k, r, c);
-        },
-        src.rows, src.cols, dst, rows, cols);
-    normalise(dst, rows * cols);
-  }
+  const std::size_t plane = static_cast<std::size_t>(rows) * cols;
+  float* const dst[3] = {t.data.data(), t.data.data() + plane, t.data.data() + 2 * plane};
+  resize_linear_u8(src.v, src.idx, 3, dst, rows, cols);
+  normalise(t.data.data(), static_cast<int>(3 * plane));
   return t;
 }
 

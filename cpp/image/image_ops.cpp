@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <functional>
 #include <limits>
+#include <utility>
 #include <vector>
 
 namespace pyfacelm {
@@ -233,15 +233,56 @@ void resize_linear(const float* src, int src_rows, int src_cols, float* dst, int
                      src_rows, src_cols, dst, dst_rows, dst_cols);
 }
 
-void resize_linear_rows(const std::function<void(int, float*)>& fill_row, int src_rows, int src_cols, float* dst,
-                        int dst_rows, int dst_cols) {
-  resize_linear_impl(
-      [&](int r, std::vector<float>& scratch) -> const float* {
-        scratch.resize(static_cast<std::size_t>(src_cols));
-        fill_row(r, scratch.data());
-        return scratch.data();
-      },
-      src_rows, src_cols, dst, dst_rows, dst_cols);
+void resize_linear_u8(const ImageView& src, const int* channels, int n, float* const* dst, int dst_rows,
+                      int dst_cols) {
+  const LinearAxis ax(src.cols, dst_cols), ay(src.rows, dst_rows);
+  // Byte offsets of the two source columns each output column weighs (the second is unused
+  // at the right edge, where the weight is w0 alone, as in resize_linear_impl).
+  std::vector<std::ptrdiff_t> off0(static_cast<std::size_t>(dst_cols)), off1(off0.size());
+  std::vector<char> two(off0.size());
+  for (std::size_t x = 0; x < off0.size(); ++x) {
+    const int sx = ax.index[x];
+    off0[x] = sx * src.col_stride;
+    two[x] = sx + 1 < src.cols;
+    off1[x] = two[x] ? (sx + 1) * src.col_stride : off0[x];
+  }
+  // Horizontal pass of one source row into `out`: the same float expressions as
+  // resize_linear_impl (8-bit values convert to float exactly).
+  auto hpass = [&](int r, int ch, float* out) {
+    const std::uint8_t* S = src.data + r * src.row_stride + ch * src.channel_stride;
+    for (std::size_t x = 0; x < off0.size(); ++x) {
+      const float a = static_cast<float>(S[off0[x]]);
+      out[x] = two[x] ? a * ax.w0[x] + static_cast<float>(S[off1[x]]) * ax.w1[x] : a * ax.w0[x];
+    }
+  };
+  // The vertical pass asks for source rows in non-decreasing order, so two cached rows per
+  // channel suffice.
+  const std::size_t w = off0.size();
+  std::vector<float> lo(w * static_cast<std::size_t>(n)), hi(lo.size());
+  int lo_row = -1, hi_row = -1;
+  for (int y = 0; y < dst_rows; ++y) {
+    const int r0 = ay.index[static_cast<std::size_t>(y)];
+    const int r1 = std::min(r0 + 1, src.rows - 1);
+    if (r0 == hi_row) {
+      std::swap(lo, hi);
+      std::swap(lo_row, hi_row);
+    }
+    if (lo_row != r0) {
+      for (int k = 0; k < n; ++k) hpass(r0, channels[k], lo.data() + w * static_cast<std::size_t>(k));
+      lo_row = r0;
+    }
+    if (hi_row != r1) {
+      for (int k = 0; k < n; ++k) hpass(r1, channels[k], hi.data() + w * static_cast<std::size_t>(k));
+      hi_row = r1;
+    }
+    const float b0 = ay.w0[static_cast<std::size_t>(y)], b1 = ay.w1[static_cast<std::size_t>(y)];
+    for (int k = 0; k < n; ++k) {
+      const float* a = lo.data() + w * static_cast<std::size_t>(k);
+      const float* b = hi.data() + w * static_cast<std::size_t>(k);
+      float* D = dst[k] + static_cast<std::size_t>(y) * dst_cols;
+      for (std::size_t x = 0; x < w; ++x) D[x] = a[x] * b0 + b[x] * b1;
+    }
+  }
 }
 
 }  // namespace pyfacelm
