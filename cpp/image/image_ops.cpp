@@ -233,36 +233,48 @@ void resize_linear(const float* src, int src_rows, int src_cols, float* dst, int
                      src_rows, src_cols, dst, dst_rows, dst_cols);
 }
 
-void resize_linear_u8(const ImageView& src, const int* channels, int n, float* const* dst, int dst_rows,
-                      int dst_cols) {
-  const LinearAxis ax(src.cols, dst_cols), ay(src.rows, dst_rows);
-  // Byte offsets of the two source columns each output column weighs (the second is unused
-  // at the right edge, where the weight is w0 alone, as in resize_linear_impl).
-  std::vector<std::ptrdiff_t> off0(static_cast<std::size_t>(dst_cols)), off1(off0.size());
-  std::vector<char> two(off0.size());
-  for (std::size_t x = 0; x < off0.size(); ++x) {
+void resize_linear_u8(const ImageView& src, int top, int left, int src_rows, int src_cols, const int* channels, int n,
+                      float* const* dst, int dst_rows, int dst_cols) {
+  const LinearAxis ax(src_cols, dst_cols), ay(src_rows, dst_rows);
+  // Byte offsets of the two window columns each output column weighs; -1 for a column outside
+  // the view (value 0). The second is unused at the window's right edge, where the weight is
+  // w0 alone, as in resize_linear_impl.
+  constexpr std::ptrdiff_t kOutside = -1;
+  auto col_offset = [&](int wc) {
+    const int c = left + wc;
+    return c >= 0 && c < src.cols ? c * src.col_stride : kOutside;
+  };
+  const std::size_t w = static_cast<std::size_t>(dst_cols);
+  std::vector<std::ptrdiff_t> off0(w), off1(w);
+  std::vector<char> two(w);
+  for (std::size_t x = 0; x < w; ++x) {
     const int sx = ax.index[x];
-    off0[x] = sx * src.col_stride;
-    two[x] = sx + 1 < src.cols;
-    off1[x] = two[x] ? (sx + 1) * src.col_stride : off0[x];
+    off0[x] = col_offset(sx);
+    two[x] = sx + 1 < src_cols;
+    off1[x] = two[x] ? col_offset(sx + 1) : kOutside;
   }
-  // Horizontal pass of one source row into `out`: the same float expressions as
-  // resize_linear_impl (8-bit values convert to float exactly).
-  auto hpass = [&](int r, int ch, float* out) {
+  // Horizontal pass of one window row into `out`: the same float expressions as
+  // resize_linear_impl (8-bit values convert to float exactly; padding is 0.f).
+  auto hpass = [&](int wr, int ch, float* out) {
+    const int r = top + wr;
+    if (r < 0 || r >= src.rows) {
+      std::fill(out, out + w, 0.f);  // 0 * w0 + 0 * w1 with finite weights >= 0
+      return;
+    }
     const std::uint8_t* S = src.data + r * src.row_stride + ch * src.channel_stride;
-    for (std::size_t x = 0; x < off0.size(); ++x) {
-      const float a = static_cast<float>(S[off0[x]]);
-      out[x] = two[x] ? a * ax.w0[x] + static_cast<float>(S[off1[x]]) * ax.w1[x] : a * ax.w0[x];
+    for (std::size_t x = 0; x < w; ++x) {
+      const float a = off0[x] == kOutside ? 0.f : static_cast<float>(S[off0[x]]);
+      const float b = off1[x] == kOutside ? 0.f : static_cast<float>(S[off1[x]]);
+      out[x] = two[x] ? a * ax.w0[x] + b * ax.w1[x] : a * ax.w0[x];
     }
   };
-  // The vertical pass asks for source rows in non-decreasing order, so two cached rows per
+  // The vertical pass asks for window rows in non-decreasing order, so two cached rows per
   // channel suffice.
-  const std::size_t w = off0.size();
   std::vector<float> lo(w * static_cast<std::size_t>(n)), hi(lo.size());
   int lo_row = -1, hi_row = -1;
   for (int y = 0; y < dst_rows; ++y) {
     const int r0 = ay.index[static_cast<std::size_t>(y)];
-    const int r1 = std::min(r0 + 1, src.rows - 1);
+    const int r1 = std::min(r0 + 1, src_rows - 1);
     if (r0 == hi_row) {
       std::swap(lo, hi);
       std::swap(lo_row, hi_row);

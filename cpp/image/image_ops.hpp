@@ -35,9 +35,11 @@ void remap_bilinear(const float* src, int src_rows, int src_cols, const float* m
 void resize_linear(const float* src, int src_rows, int src_cols, float* dst, int dst_rows, int dst_cols);
 
 // The same resize (bit-identical results) of n channels of an 8-bit view, one float plane each
-// (channel channels[k] -> dst[k]). Reads only the pixels the interpolation weighs, straight
-// through the view's strides: no float copy of the image, no work for skipped rows and columns.
-void resize_linear_u8(const ImageView& src, const int* channels, int n, float* const* dst, int dst_rows,
-                      int dst_cols);
+// (channel channels[k] -> dst[k]). The source is the src_rows x src_cols window whose top-left
+// pixel is (top, left) in the view; window pixels outside the view read as 0 (a zero-padded
+// crop). Reads only the pixels the interpolation weighs, straight through the view's strides:
+// no float copy of the image or the crop, no work for skipped rows and columns.
+void resize_linear_u8(const ImageView& src, int top, int left, int src_rows, int src_cols, const int* channels, int n,
+                      float* const* dst, int dst_rows, int dst_cols);
 
 }  // namespace pyfacelm

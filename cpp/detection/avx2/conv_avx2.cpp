@@ -34,14 +34,13 @@ inline __m256 finish(__m256 acc, float bias, const float* slopes, int co) {
   return v;
 }
 
-// R output maps x 16 output columns of output row y, starting at column x0. `lanes` < 16 for
-// the right edge, where loads and stores are masked (nothing past the row is touched).
-template <int R>
+// R output maps x 16 output columns of output row y, starting at column x0. Not Full: the
+// right edge (`lanes` < 16), where loads and stores are masked (nothing past the row is touched).
+template <int R, bool Full>
 void block(const ConvShape& s, const float* in, const float* W, const float* bias, const float* slopes, int co, int y,
            int x0, int lanes, float* out) {
   __m256 acc[R][2];
   for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  const bool full = lanes == 16;
   const __m256i m0 = lane_mask(lanes), m1 = lane_mask(lanes - 8);
   const int d = s.n_in * s.kh * s.kw;
   const float* w_row = W + static_cast<std::ptrdiff_t>(co) * d;
@@ -50,8 +49,8 @@ void block(const ConvShape& s, const float* in, const float* W, const float* bia
     for (int ky = 0; ky < s.kh; ++ky) {
       const float* src = in + (static_cast<std::ptrdiff_t>(ci) * s.ih + y + ky) * s.iw + x0;
       for (int kx = 0; kx < s.kw; ++kx, ++p) {
-        const __m256 b0 = full ? _mm256_loadu_ps(src + kx) : _mm256_maskload_ps(src + kx, m0);
-        const __m256 b1 = full ? _mm256_loadu_ps(src + kx + 8) : _mm256_maskload_ps(src + kx + 8, m1);
+        const __m256 b0 = Full ? _mm256_loadu_ps(src + kx) : _mm256_maskload_ps(src + kx, m0);
+        const __m256 b1 = Full ? _mm256_loadu_ps(src + kx + 8) : _mm256_maskload_ps(src + kx + 8, m1);
         for (int r = 0; r < R; ++r) {
           const __m256 a = _mm256_broadcast_ss(w_row + static_cast<std::ptrdiff_t>(r) * d + p);
           acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
@@ -64,7 +63,7 @@ void block(const ConvShape& s, const float* in, const float* W, const float* bia
     float* dst = out + (co + r) * plane + static_cast<std::ptrdiff_t>(y) * s.ow + x0;
     const __m256 v0 = finish(acc[r][0], bias[co + r], slopes, co + r);
     const __m256 v1 = finish(acc[r][1], bias[co + r], slopes, co + r);
-    if (full) {
+    if (Full) {
       _mm256_storeu_ps(dst, v0);
       _mm256_storeu_ps(dst + 8, v1);
     } else {
@@ -72,6 +71,16 @@ void block(const ConvShape& s, const float* in, const float* W, const float* bia
       _mm256_maskstore_ps(dst + 8, m1, v1);
     }
   }
+}
+
+// Every output map at one block of columns, four maps at a time.
+template <bool Full>
+void row_blocks(const ConvShape& s, const float* in, const float* W, const float* bias, const float* slopes, int y,
+                int x0, int lanes, float* out) {
+  int co = 0;
+  for (; co + 4 <= s.n_out; co += 4) block<4, Full>(s, in, W, bias, slopes, co, y, x0, lanes, out);
+  for (; co + 2 <= s.n_out; co += 2) block<2, Full>(s, in, W, bias, slopes, co, y, x0, lanes, out);
+  for (; co < s.n_out; ++co) block<1, Full>(s, in, W, bias, slopes, co, y, x0, lanes, out);
 }
 
 }  // namespace
@@ -82,10 +91,10 @@ void conv_avx2(int n_in, int ih, int iw, const float* in, int n_out, int kh, int
   for (int y = 0; y < s.oh; ++y)
     for (int x0 = 0; x0 < s.ow; x0 += 16) {
       const int lanes = s.ow - x0 < 16 ? s.ow - x0 : 16;
-      int co = 0;
-      for (; co + 4 <= n_out; co += 4) block<4>(s, in, W, bias, slopes, co, y, x0, lanes, out);
-      for (; co + 2 <= n_out; co += 2) block<2>(s, in, W, bias, slopes, co, y, x0, lanes, out);
-      for (; co < n_out; ++co) block<1>(s, in, W, bias, slopes, co, y, x0, lanes, out);
+      if (lanes == 16)
+        row_blocks<true>(s, in, W, bias, slopes, y, x0, lanes, out);
+      else
+        row_blocks<false>(s, in, W, bias, slopes, y, x0, lanes, out);
     }
 }
 
