@@ -21,11 +21,6 @@ namespace {
 // (MTCNN's first pyramid level of a 10-megapixel photo would otherwise need a 43 MB matrix).
 constexpr std::size_t kIm2colFloats = std::size_t{1} << 19;
 
-// The AVX2 direct convolution works on 16 output columns of one row at a time: on narrow maps
-// (MTCNN's 24 and 48 pixel crops) most lanes would idle, and im2col + GEMM, which packs all
-// positions together, is faster. Both give the same bits.
-constexpr int kDirectMinWidth = 32;
-
 using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 void prelu(const CNNLayer& L, Tensor& x) {
@@ -44,7 +39,7 @@ Tensor conv(const CNNLayer& L, const Tensor& in, GemmKernel kernel, const CNNLay
   if (in.c != L.n_in) throw InvalidArgument("convolution input has the wrong number of maps");
   const int oh = in.h - L.kh + 1, ow = in.w - L.kw + 1;
   if (oh < 1 || ow < 1) throw InvalidArgument("image too small for the network");
-  if (kernel == GemmKernel::AVX2 && ow >= kDirectMinWidth) {
+  if (kernel == GemmKernel::AVX2) {
     Tensor out(L.n_out, oh, ow);
     simd::conv_avx2(in.c, in.h, in.w, in.data.data(), L.n_out, L.kh, L.kw, L.conv_matrix.data(), L.conv_bias.data(),
                     act != nullptr ? act->slopes.data() : nullptr, out.data.data());
@@ -77,11 +72,7 @@ Tensor conv(const CNNLayer& L, const Tensor& in, GemmKernel kernel, const CNNLay
     const bool whole = n_blk == n_pos;
     if (!whole) block_out.resize(L.n_out, n_blk);
     float* dst = whole ? out.data.data() : block_out.data();
-    if (kernel == GemmKernel::AVX2) {
-      simd::gemm_avx2(L.n_out, n_blk, d, L.conv_matrix.data(), cols.data(), dst);
-    } else {
-      Eigen::Map<RowMajorF>(dst, L.n_out, n_blk).noalias() = L.conv_matrix * cols;  // map-major output
-    }
+    Eigen::Map<RowMajorF>(dst, L.n_out, n_blk).noalias() = L.conv_matrix * cols;  // map-major output
     if (!whole)
       for (int k = 0; k < L.n_out; ++k)
         std::copy(block_out.row(k).data(), block_out.row(k).data() + n_blk,
@@ -99,21 +90,23 @@ Tensor max_pool(const CNNLayer& L, const Tensor& in) {
   const int oh = static_cast<int>(std::round(static_cast<double>(in.h - L.pool_ky) / L.pool_sy)) + 1;
   if (ow < 1 || oh < 1 || in.w < 1 || in.h < 1) throw InvalidArgument("image too small for the network");
   Tensor out(in.c, oh, ow);
-  // Row by row through pointers; each output still takes the max over its window rows, then
-  // columns, in ascending order.
+  // Per output row: the column-wise max over the window's rows (one vectorisable pass), then
+  // the max over each window's columns. Max is exact, so the order does not change the result.
+  std::vector<float> vmax(static_cast<std::size_t>(in.w));
   for (int c = 0; c < in.c; ++c)
     for (int oy = 0; oy < oh; ++oy) {
-      float* o = &out.at(c, oy, 0);
-      std::fill(o, o + ow, -std::numeric_limits<float>::infinity());
-      const int y0 = oy * L.pool_sy;
-      for (int y = y0; y < std::min(y0 + L.pool_ky, in.h); ++y) {
+      const int y0 = oy * L.pool_sy, y1 = std::min(y0 + L.pool_ky, in.h);
+      std::fill(vmax.begin(), vmax.end(), -std::numeric_limits<float>::infinity());
+      for (int y = y0; y < y1; ++y) {
         const float* row = &in.data[(static_cast<std::size_t>(c) * in.h + y) * in.w];
-        for (int ox = 0; ox < ow; ++ox) {
-          const int x0 = ox * L.pool_sx, x1 = std::min(x0 + L.pool_kx, in.w);
-          float m = o[ox];
-          for (int x = x0; x < x1; ++x) m = std::max(m, row[x]);
-          o[ox] = m;
-        }
+        for (int x = 0; x < in.w; ++x) vmax[static_cast<std::size_t>(x)] = std::max(vmax[static_cast<std::size_t>(x)], row[x]);
+      }
+      float* o = &out.at(c, oy, 0);
+      for (int ox = 0; ox < ow; ++ox) {
+        const int x0 = ox * L.pool_sx, x1 = std::min(x0 + L.pool_kx, in.w);
+        float m = -std::numeric_limits<float>::infinity();
+        for (int x = x0; x < x1; ++x) m = std::max(m, vmax[static_cast<std::size_t>(x)]);
+        o[ox] = m;
       }
     }
   return out;
