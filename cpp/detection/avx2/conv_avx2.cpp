@@ -49,18 +49,17 @@ void block(const ConvShape& s, const float* in, const float* W, const float* bia
   __m256 acc[R][2];
   for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   const __m256i m0 = lane_mask(lanes), m1 = lane_mask(lanes - 8);
-  const int d = s.n_in * s.kh * s.kw;
-  const float* w_row = W + static_cast<std::ptrdiff_t>(co) * d;
+  // The block's weights packed tap-major (R per tap): one pointer walks them.
+  const float* w = W + static_cast<std::ptrdiff_t>(co) * s.n_in * s.kh * s.kw;
   const std::ptrdiff_t map = static_cast<std::ptrdiff_t>(s.ih) * s.iw;
-  int p = 0;
   for (int ci = 0; ci < s.n_in; ++ci)
     for (int ky = 0; ky < s.kh; ++ky) {
       const float* src = in + ci * map + static_cast<std::ptrdiff_t>(ky) * s.iw + q0;
-      for (int kx = 0; kx < s.kw; ++kx, ++p) {
+      for (int kx = 0; kx < s.kw; ++kx, w += R) {
         const __m256 b0 = Full ? _mm256_loadu_ps(src + kx) : _mm256_maskload_ps(src + kx, m0);
         const __m256 b1 = Full ? _mm256_loadu_ps(src + kx + 8) : _mm256_maskload_ps(src + kx + 8, m1);
         for (int r = 0; r < R; ++r) {
-          const __m256 a = _mm256_broadcast_ss(w_row + static_cast<std::ptrdiff_t>(r) * d + p);
+          const __m256 a = _mm256_broadcast_ss(w + r);
           acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
           acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
         }
@@ -98,16 +97,33 @@ void conv_avx2(int n_in, int ih, int iw, const float* in, int n_out, int kh, int
                const float* slopes, float* out) {
   const int oh = ih - kh + 1, ow = iw - kw + 1;
   const ConvShape s{n_in, ih, iw, n_out, kh, kw, oh, ow, static_cast<std::ptrdiff_t>(oh - 1) * iw + ow};
+  // Weights regrouped for the blocks of all_maps (6, then 4, 2, 1 maps): within a block, tap
+  // by tap, the block's maps side by side. Same values, same per-output order.
+  const int d = n_in * kh * kw;
+  float* packed = static_cast<float*>(_mm_malloc(sizeof(float) * static_cast<std::size_t>(n_out) * d, 32));
+  if (packed == nullptr) throw std::bad_alloc();
+  for (int co = 0; co < n_out;) {
+    const int R = n_out - co >= 6 ? 6 : n_out - co >= 4 ? 4 : n_out - co >= 2 ? 2 : 1;
+    float* blk = packed + static_cast<std::ptrdiff_t>(co) * d;
+    for (int p = 0; p < d; ++p)
+      for (int r = 0; r < R; ++r) blk[p * R + r] = W[static_cast<std::ptrdiff_t>(co + r) * d + p];
+    co += R;
+  }
+  W = packed;
   // Straight into `out` when no column is discarded (a 1-wide kernel); otherwise through a
   // wide buffer, compacted below.
   float* wide = out;
   if (ow != iw) {
     wide = static_cast<float*>(_mm_malloc(sizeof(float) * static_cast<std::size_t>(s.n_q) * n_out, 32));
-    if (wide == nullptr) throw std::bad_alloc();
+    if (wide == nullptr) {
+      _mm_free(packed);
+      throw std::bad_alloc();
+    }
   }
   std::ptrdiff_t q0 = 0;
   for (; q0 + 16 <= s.n_q; q0 += 16) all_maps<true>(s, in, W, bias, slopes, q0, 16, wide);
   if (q0 < s.n_q) all_maps<false>(s, in, W, bias, slopes, q0, static_cast<int>(s.n_q - q0), wide);
+  _mm_free(packed);
   if (wide == out) return;
   for (int co = 0; co < n_out; ++co)
     for (int y = 0; y < oh; ++y)
