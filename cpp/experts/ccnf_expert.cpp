@@ -27,6 +27,22 @@ Eigen::MatrixXf ccnf_sigma(const CCNFResponder& e, int win, const std::vector<Si
   return llt.matrixL();
 }
 
+const Eigen::MatrixXf& CCNFResponder::sigma_factor(int win, const std::vector<SigmaComponentSet>& sets,
+                                                   Eigen::MatrixXf& local) const {
+  if (sigma) {
+    const auto it = sigma->find(win);
+    if (it != sigma->end()) {
+      // Every expert sharing the slot has the same alpha sum and betas, so whichever
+      // factorises it computes the same matrix. A throw leaves the slot to the next call.
+      const SigmaSlot& slot = it->second;
+      std::call_once(slot.once, [&] { slot.factor = ccnf_sigma(*this, win, sets); });
+      return slot.factor;
+    }
+  }
+  local = ccnf_sigma(*this, win, sets);
+  return local;
+}
+
 namespace {
 
 // Float sums with eight interleaved partial sums: vectorisable, and (like any BLAS) a
@@ -85,9 +101,8 @@ void CCNFResponder::response(const float* aoi, int win, ResponseMap& out,
     }
   // smoothed = Sigma r = (L L^T)^-1 r.
   Eigen::VectorXf smoothed = r;
-  auto it = sigma ? sigma->find(win) : std::map<int, Eigen::MatrixXf>::const_iterator();
-  const Eigen::MatrixXf L = (sigma && it != sigma->end()) ? Eigen::MatrixXf() : ccnf_sigma(*this, win, sets);
-  const Eigen::MatrixXf& factor = (sigma && it != sigma->end()) ? it->second : L;
+  Eigen::MatrixXf local;
+  const Eigen::MatrixXf& factor = sigma_factor(win, sets, local);
   factor.triangularView<Eigen::Lower>().solveInPlace(smoothed);
   factor.triangularView<Eigen::Lower>().transpose().solveInPlace(smoothed);
   out = Eigen::Map<ResponseMap>(smoothed.data(), win, win);
