@@ -17,14 +17,27 @@ Eigen::MatrixXf ccnf_sigma(const CCNFResponder& e, int win, const std::vector<Si
   const SigmaComponentSet* set = nullptr;
   for (const auto& s : sets)
     if (s.window == win) set = &s;
-  Eigen::MatrixXf inv = Eigen::MatrixXf::Identity(n, n) * static_cast<float>(e.alpha_sum);
-  if (set != nullptr)
-    for (std::size_t b = 0; b < set->components.size() && b < e.betas.size(); ++b)
-      inv += static_cast<float>(e.betas[b]) * set->components[b];
-  inv *= 2.f;
-  Eigen::LLT<Eigen::MatrixXf> llt(inv);
+  const std::size_t n_b = set == nullptr ? 0 : std::min(set->components.size(), e.betas.size());
+  std::vector<float> betas(n_b);
+  for (std::size_t b = 0; b < n_b; ++b) betas[b] = static_cast<float>(e.betas[b]);
+  // One pass over the lower triangle (all the factorisation reads), each element summed in
+  // the order alpha I + beta_0 S_0 + beta_1 S_1 + ..., then doubled.
+  const float alpha = static_cast<float>(e.alpha_sum);
+  Eigen::MatrixXf m(n, n);
+  for (int c = 0; c < n; ++c) {
+    float* col = m.col(c).data();
+    for (int r = 0; r < c; ++r) col[r] = 0.f;
+    for (int r = c; r < n; ++r) col[r] = r == c ? alpha : 0.f;
+    for (std::size_t b = 0; b < n_b; ++b) {
+      const float beta = betas[b];
+      const auto& S = set->components[b];
+      for (int r = c; r < n; ++r) col[r] += beta * S(r, c);
+    }
+    for (int r = c; r < n; ++r) col[r] *= 2.f;
+  }
+  Eigen::LLT<Eigen::Ref<Eigen::MatrixXf>> llt(m);  // in place: m becomes L (lower triangle)
   if (llt.info() != Eigen::Success) throw ModelFormatError("CCNF expert has a non-positive-definite CRF matrix");
-  return llt.matrixL();
+  return m;
 }
 
 const Eigen::MatrixXf& CCNFResponder::sigma_factor(int win, const std::vector<SigmaComponentSet>& sets,
