@@ -45,6 +45,7 @@ ScaleExperts load_ccnf(const std::string& path, const std::vector<int>& windows)
   s.sigma_sets = std::move(f.sigma_sets);
   s.ccnf.resize(f.experts.size());
   for (std::size_t v = 0; v < f.experts.size(); ++v) {
+    s.ccnf[v].reserve(f.experts[v].size());
     for (auto& e : f.experts[v]) {
       CCNFResponder r;
       r.width = e.width;
