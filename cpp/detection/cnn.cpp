@@ -102,10 +102,22 @@ Tensor max_pool(const CNNLayer& L, const Tensor& in) {
         for (int x = 0; x < in.w; ++x) vmax[static_cast<std::size_t>(x)] = std::max(vmax[static_cast<std::size_t>(x)], row[x]);
       }
       float* o = &out.at(c, oy, 0);
-      for (int ox = 0; ox < ow; ++ox) {
+      const float* v = vmax.data();
+      // Whole windows first, written out for MTCNN's 2- and 3-wide ones (no inner loop).
+      const int full = in.w < L.pool_kx ? 0 : std::min((in.w - L.pool_kx) / L.pool_sx + 1, ow);
+      int ox = 0;
+      if (L.pool_kx == 2) {
+        for (; ox < full; ++ox) o[ox] = std::max(v[ox * L.pool_sx], v[ox * L.pool_sx + 1]);
+      } else if (L.pool_kx == 3) {
+        for (; ox < full; ++ox) {
+          const float* w = v + ox * L.pool_sx;
+          o[ox] = std::max(std::max(w[0], w[1]), w[2]);
+        }
+      }
+      for (; ox < ow; ++ox) {
         const int x0 = ox * L.pool_sx, x1 = std::min(x0 + L.pool_kx, in.w);
         float m = -std::numeric_limits<float>::infinity();
-        for (int x = x0; x < x1; ++x) m = std::max(m, vmax[static_cast<std::size_t>(x)]);
+        for (int x = x0; x < x1; ++x) m = std::max(m, v[x]);
         o[ox] = m;
       }
     }
