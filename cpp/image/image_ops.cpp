@@ -247,12 +247,20 @@ void resize_linear_u8(const ImageView& src, int top, int left, int src_rows, int
   const std::size_t w = static_cast<std::size_t>(dst_cols);
   std::vector<std::ptrdiff_t> off0(w), off1(w);
   std::vector<char> two(w);
+  bool all_inside = true;
   for (std::size_t x = 0; x < w; ++x) {
     const int sx = ax.index[x];
     off0[x] = col_offset(sx);
     two[x] = sx + 1 < src_cols;
     off1[x] = two[x] ? col_offset(sx + 1) : kOutside;
+    all_inside = all_inside && off0[x] != kOutside && (!two[x] || off1[x] != kOutside);
   }
+  // Where only one column is weighed, w1 is 0 and a * w0 + b * 0 == a * w0 exactly (values and
+  // weights are finite and >= 0), so with every column inside the view one branch-free
+  // expression serves all columns (b read from the same column).
+  if (all_inside)
+    for (std::size_t x = 0; x < w; ++x)
+      if (!two[x]) off1[x] = off0[x];
   // Horizontal pass of one window row into `out`: the same float expressions as
   // resize_linear_impl (8-bit values convert to float exactly; padding is 0.f).
   auto hpass = [&](int wr, int ch, float* out) {
@@ -262,6 +270,11 @@ void resize_linear_u8(const ImageView& src, int top, int left, int src_rows, int
       return;
     }
     const std::uint8_t* S = src.data + r * src.row_stride + ch * src.channel_stride;
+    if (all_inside) {
+      for (std::size_t x = 0; x < w; ++x)
+        out[x] = static_cast<float>(S[off0[x]]) * ax.w0[x] + static_cast<float>(S[off1[x]]) * ax.w1[x];
+      return;
+    }
     for (std::size_t x = 0; x < w; ++x) {
       const float a = off0[x] == kOutside ? 0.f : static_cast<float>(S[off0[x]]);
       const float b = off1[x] == kOutside ? 0.f : static_cast<float>(S[off1[x]]);
