@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -43,6 +44,20 @@ static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE float sizes requi
 // first non-finite value, or n. Integer sources are always finite.
 template <class Src, class T>
 long long convert_elements(const char* p, long long n, T* out) {
+  if constexpr (std::is_same_v<Src, float> && std::is_same_v<T, float>) {
+    // float -> double -> float is the identity: copy the bytes, then look for an all-ones
+    // exponent (inf or NaN) with a branch-free scan the compiler vectorises.
+    std::uint32_t any = 0;
+    for (long long i = 0; i < n; ++i) {
+      std::uint32_t bits;
+      std::memcpy(&bits, p + static_cast<std::size_t>(i) * sizeof(float), sizeof bits);
+      any |= static_cast<std::uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
+    }
+    if (any == 0) {
+      std::memcpy(out, p, static_cast<std::size_t>(n) * sizeof(float));
+      return n;
+    }
+  }
   for (long long i = 0; i < n; ++i) {
     const double v = static_cast<double>(read_le<Src>(p + static_cast<std::size_t>(i) * sizeof(Src)));
     if constexpr (std::is_floating_point_v<Src>) {
