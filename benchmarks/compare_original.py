@@ -103,8 +103,8 @@ def bench_load(cal: Calibration) -> list[float]:
     models = model_dir()
     ratios = []
     for model in ("clnf", "clm"):
-        # CLNFDetector(m, model_dir), as the protocol says; pinned, so any worker threads the
-        # load starts share this one core: the figure is a single-core figure.
+        # CLNFDetector(m, model_dir), as the protocol says; loading runs on the calling thread,
+        # pinned to one core: a single-thread figure, as the original's.
         ours = time_call(lambda m=model: pyfacelm.CLNFDetector(m, models), 10, warmup=0) * 1e3
         orig = original_ms(f"model load {model.upper()}")
         print(ratio_line(f"model load {model.upper()} (one core)", ours, orig, cal), flush=True)

@@ -20,6 +20,10 @@ from pyfacelm.drawing import drawing_names
 cv2 = pytest.importorskip("cv2", reason="opencv-python-headless (the video extra) is needed")
 
 EXTRA_IMAGES = SHARED / "extra" / "images"
+# All CRF factors of CLNF, float lower-triangular win^2 x win^2 matrices stored square: 210 distinct
+# experts x (121^2 + 81^2 + 49^2) (main model, 3 scales) + 158 x 81^2 (inner) + the eyes' 28 x
+# (9^2 + 25^2) x 2 floats = 6.03 M floats.
+CRF_FACTORS_MB = 6.03e6 * 4 / 2**20
 
 
 @pytest.fixture()
@@ -114,16 +118,18 @@ def test_sixty_photos_stream_with_bounded_memory_past_a_corrupt_file(env, model_
     assert 0 < faceless < 60 and len(rows) > 60  # both kinds occur in this folder
     # Memory does not grow with the number of images: the whole folder peaks where its largest
     # photo (4220x2373, 30 MB decoded, plus 17 MB for MTCNN's first pyramid level) alone does,
-    # on top of about 90 MB for Python, numpy, OpenCV and the loaded models. Measured 138 MB
-    # (155 MB before decoding without a second copy and running PNet in bands); the issue's
-    # bound is 150 MB.
+    # on top of about 90 MB for Python, numpy, OpenCV and the loaded models - plus the CCNF CRF
+    # factors of the views the folder's faces use beyond that photo's: they are factorised on
+    # first use and kept, at most CRF_FACTORS_MB for CLNF (measured +8.8 MB here). Measured
+    # 138 MB (155 MB before decoding without a second copy and running PNet in bands); the
+    # issue's bound is 150 MB.
     # (Not under AddressSanitizer, whose shadow memory and quarantine change every figure.)
     if "asan" not in os.environ.get("LD_PRELOAD", ""):
         largest = max(originals, key=lambda p: p.stat().st_size if p.suffix == ".jpg" else 0)
         one = ["image", str(largest), "-o", str(tmp_path / "1.csv")]
         alone_mb, rc1, _ = peak_rss_mb_of(one, env)
         assert rc1 == 0
-        assert peak_mb < alone_mb + 8 and peak_mb < 145, (peak_mb, alone_mb)
+        assert peak_mb < alone_mb + 8 + CRF_FACTORS_MB and peak_mb < 150, (peak_mb, alone_mb)
     # The rows of a few images match the API (same detector, same numbers).
     from pyfacelm import CLNFDetector
 

@@ -11,7 +11,7 @@ namespace pyfacelm::py_bindings {
 void bind_clnf(py::module_& m) {
   py::class_<CLNF>(m, "CLNFModel", "A loaded OpenFace detector (main model, parts, validator).")
       .def(py::init([](const std::string& main_file, const py::object& params) {
-             // Parameters named at load have their windows' expert data precomputed.
+             // Parameters named at load have their windows' expert data kept (see CLNF::load).
              std::vector<std::vector<int>> window_sets;
              if (!params.is_none()) {
                const DetectionParameters P = params_arg(params, DetectionParameters{});

@@ -23,10 +23,28 @@ constexpr std::size_t kIm2colFloats = std::size_t{1} << 19;
 
 using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-Tensor conv(const CNNLayer& L, const Tensor& in, GemmKernel kernel) {
+void prelu(const CNNLayer& L, Tensor& x) {
+  const int hw = x.h * x.w;
+  for (int c = 0; c < x.c; ++c) {
+    const float s = L.slopes[c];
+    float* v = x.data.data() + static_cast<std::size_t>(c) * hw;
+    // Branch-free so that it vectorises: v >= 0 -> v, v < 0 -> s * v.
+    for (int i = 0; i < hw; ++i) v[i] = std::max(v[i], 0.f) + s * std::min(v[i], 0.f);
+  }
+}
+
+// Convolution, bias and (when `act` is a PReLU layer) the activation. The AVX2 kernel reads
+// the input in place and applies the PReLU as it stores; the portable path is im2col + GEMM.
+Tensor conv(const CNNLayer& L, const Tensor& in, GemmKernel kernel, const CNNLayer* act) {
   if (in.c != L.n_in) throw InvalidArgument("convolution input has the wrong number of maps");
   const int oh = in.h - L.kh + 1, ow = in.w - L.kw + 1;
   if (oh < 1 || ow < 1) throw InvalidArgument("image too small for the network");
+  if (kernel == GemmKernel::AVX2) {
+    Tensor out(L.n_out, oh, ow);
+    simd::conv_avx2(in.c, in.h, in.w, in.data.data(), L.n_out, L.kh, L.kw, L.conv_matrix.data(), L.conv_bias.data(),
+                    act != nullptr ? act->slopes.data() : nullptr, out.data.data());
+    return out;
+  }
   const int d = L.n_in * L.kh * L.kw;
   const int n_pos = oh * ow;
   // Output rows per block. Each output value is the same dot product over d whatever the
@@ -54,11 +72,7 @@ Tensor conv(const CNNLayer& L, const Tensor& in, GemmKernel kernel) {
     const bool whole = n_blk == n_pos;
     if (!whole) block_out.resize(L.n_out, n_blk);
     float* dst = whole ? out.data.data() : block_out.data();
-    if (kernel == GemmKernel::AVX2) {
-      simd::gemm_avx2(L.n_out, n_blk, d, L.conv_matrix.data(), cols.data(), dst);
-    } else {
-      Eigen::Map<RowMajorF>(dst, L.n_out, n_blk).noalias() = L.conv_matrix * cols;  // map-major output
-    }
+    Eigen::Map<RowMajorF>(dst, L.n_out, n_blk).noalias() = L.conv_matrix * cols;  // map-major output
     if (!whole)
       for (int k = 0; k < L.n_out; ++k)
         std::copy(block_out.row(k).data(), block_out.row(k).data() + n_blk,
@@ -66,6 +80,7 @@ Tensor conv(const CNNLayer& L, const Tensor& in, GemmKernel kernel) {
   }
   Eigen::Map<RowMajorF> res(out.data.data(), L.n_out, n_pos);
   for (int k = 0; k < L.n_out; ++k) res.row(k).array() += L.conv_bias[static_cast<std::size_t>(k)];
+  if (act != nullptr) prelu(*act, out);
   return out;
 }
 
@@ -75,15 +90,37 @@ Tensor max_pool(const CNNLayer& L, const Tensor& in) {
   const int oh = static_cast<int>(std::round(static_cast<double>(in.h - L.pool_ky) / L.pool_sy)) + 1;
   if (ow < 1 || oh < 1 || in.w < 1 || in.h < 1) throw InvalidArgument("image too small for the network");
   Tensor out(in.c, oh, ow);
+  // Per output row: the column-wise max over the window's rows (one vectorisable pass), then
+  // the max over each window's columns. Max is exact, so the order does not change the result.
+  std::vector<float> vmax(static_cast<std::size_t>(in.w));
   for (int c = 0; c < in.c; ++c)
-    for (int oy = 0; oy < oh; ++oy)
-      for (int ox = 0; ox < ow; ++ox) {
-        float m = -std::numeric_limits<float>::infinity();
-        const int y0 = oy * L.pool_sy, x0 = ox * L.pool_sx;
-        for (int y = y0; y < std::min(y0 + L.pool_ky, in.h); ++y)
-          for (int x = x0; x < std::min(x0 + L.pool_kx, in.w); ++x) m = std::max(m, in.at(c, y, x));
-        out.at(c, oy, ox) = m;
+    for (int oy = 0; oy < oh; ++oy) {
+      const int y0 = oy * L.pool_sy, y1 = std::min(y0 + L.pool_ky, in.h);
+      std::fill(vmax.begin(), vmax.end(), -std::numeric_limits<float>::infinity());
+      for (int y = y0; y < y1; ++y) {
+        const float* row = &in.data[(static_cast<std::size_t>(c) * in.h + y) * in.w];
+        for (int x = 0; x < in.w; ++x) vmax[static_cast<std::size_t>(x)] = std::max(vmax[static_cast<std::size_t>(x)], row[x]);
       }
+      float* o = &out.at(c, oy, 0);
+      const float* v = vmax.data();
+      // Whole windows first, written out for MTCNN's 2- and 3-wide ones (no inner loop).
+      const int full = in.w < L.pool_kx ? 0 : std::min((in.w - L.pool_kx) / L.pool_sx + 1, ow);
+      int ox = 0;
+      if (L.pool_kx == 2) {
+        for (; ox < full; ++ox) o[ox] = std::max(v[ox * L.pool_sx], v[ox * L.pool_sx + 1]);
+      } else if (L.pool_kx == 3) {
+        for (; ox < full; ++ox) {
+          const float* w = v + ox * L.pool_sx;
+          o[ox] = std::max(std::max(w[0], w[1]), w[2]);
+        }
+      }
+      for (; ox < ow; ++ox) {
+        const int x0 = ox * L.pool_sx, x1 = std::min(x0 + L.pool_kx, in.w);
+        float m = -std::numeric_limits<float>::infinity();
+        for (int x = x0; x < x1; ++x) m = std::max(m, v[x]);
+        o[ox] = m;
+      }
+    }
   return out;
 }
 
@@ -130,24 +167,23 @@ GemmKernel select_gemm_kernel() {
 const char* gemm_kernel_name(GemmKernel k) { return k == GemmKernel::AVX2 ? "avx2" : "baseline"; }
 
 Tensor cnn_forward(const CNN& cnn, Tensor x) {
-  for (const auto& L : cnn.layers) {
+  const std::size_t n = cnn.layers.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const CNNLayer& L = cnn.layers[i];
     switch (L.kind) {
-      case CNNLayer::Kind::Conv: x = conv(L, x, cnn.gemm); break;
+      case CNNLayer::Kind::Conv: {
+        // A PReLU right after a convolution runs inside it (one pass over the maps less).
+        const bool fuse = i + 1 < n && cnn.layers[i + 1].kind == CNNLayer::Kind::PReLU;
+        x = conv(L, x, cnn.gemm, fuse ? &cnn.layers[i + 1] : nullptr);
+        i += fuse ? 1 : 0;
+        break;
+      }
       case CNNLayer::Kind::MaxPool: x = max_pool(L, x); break;
       case CNNLayer::Kind::FullyConnected: x = fully_connected(L, x); break;
       case CNNLayer::Kind::ReLU:
         for (float& v : x.data) v = std::max(v, 0.f);
         break;
-      case CNNLayer::Kind::PReLU: {
-        const int hw = x.h * x.w;
-        for (int c = 0; c < x.c; ++c) {
-          const float s = L.slopes[c];
-          float* v = x.data.data() + static_cast<std::size_t>(c) * hw;
-          // Branch-free so that it vectorises: v >= 0 -> v, v < 0 -> s * v.
-          for (int i = 0; i < hw; ++i) v[i] = std::max(v[i], 0.f) + s * std::min(v[i], 0.f);
-        }
-        break;
-      }
+      case CNNLayer::Kind::PReLU: prelu(L, x); break;
       case CNNLayer::Kind::Sigmoid:
         for (float& v : x.data) v = 1.f / (1.f + std::exp(-v));
         break;

@@ -21,15 +21,8 @@ struct Candidate {
   float reg[4];
 };
 
-// R, G, B planes as float 0..255 (OpenFace's network input order): only for the small crops of
-// stages 2 and 3; the whole image is read through RgbSource, never copied.
-struct Planes {
-  int rows = 0, cols = 0;
-  std::vector<float> p[3];
-};
-
-// The input image read as R, G, B values 0..255 straight from the caller's 8-bit view. A float
-// copy of a 10-megapixel photo would take 120 MB; these values are exactly those floats.
+// The input image's R, G, B channels, read straight from the caller's 8-bit view by the resizes
+// (a float copy of a 10-megapixel photo would take 120 MB; 8-bit values convert exactly).
 struct RgbSource {
   const ImageView& v;
   int rows, cols;
@@ -40,37 +33,21 @@ struct RgbSource {
         cols(view.cols),
         idx{view.channels == 1 ? 0 : (view.order == ColorOrder::BGR ? 2 : 0), view.channels == 1 ? 0 : 1,
             view.channels == 1 ? 0 : (view.order == ColorOrder::BGR ? 0 : 2)} {}
-  float at(int k, int r, int c) const { return static_cast<float>(v.at(r, c, idx[k])); }
 };
 
-// (v - 127.5) / 128 over one resized plane.
+// (v - 127.5) / 128 over resized planes.
 void normalise(float* p, int n) {
   for (int i = 0; i < n; ++i) p[i] = p[i] * 0.0078125f - 0.99609375f;
 }
 
-// Resized planes, normalised to (v - 127.5) / 128, as a network input tensor.
-Tensor network_input(const Planes& src, int rows, int cols) {
+// The src_rows x src_cols window at (top, left) of the image (zero outside it), resized and
+// normalised to (v - 127.5) / 128 as a network input: a pyramid level or a stage 2-3 crop.
+Tensor network_input(const RgbSource& src, int top, int left, int src_rows, int src_cols, int rows, int cols) {
   Tensor t(3, rows, cols);
-  for (int k = 0; k < 3; ++k) {
-    float* dst = t.data.data() + static_cast<std::size_t>(k) * rows * cols;
-    resize_linear(src.p[k].data(), src.rows, src.cols, dst, rows, cols);
-    normalise(dst, rows * cols);
-  }
-  return t;
-}
-
-// The same from the whole image (a pyramid level), reading each needed image row once.
-Tensor network_input(const RgbSource& src, int rows, int cols) {
-  Tensor t(3, rows, cols);
-  for (int k = 0; k < 3; ++k) {
-    float* dst = t.data.data() + static_cast<std::size_t>(k) * rows * cols;
-    resize_linear_rows(
-        [&](int r, float* out) {
-          for (int c = 0; c < src.cols; ++c) out[c] = src.at(k, r, c);
-        },
-        src.rows, src.cols, dst, rows, cols);
-    normalise(dst, rows * cols);
-  }
+  const std::size_t plane = static_cast<std::size_t>(rows) * cols;
+  float* const dst[3] = {t.data.data(), t.data.data() + plane, t.data.data() + 2 * plane};
+  resize_linear_u8(src.v, top, left, src_rows, src_cols, src.idx, 3, dst, rows, cols);
+  normalise(t.data.data(), static_cast<int>(3 * plane));
   return t;
 }
 
@@ -221,16 +198,7 @@ bool crop_input(const RgbSource& img, const Candidate& c, int size, Tensor& out)
   const int c0 = std::max(x - 1, 0), c1 = std::min(x - 1 + pw, img.cols);
   const int r0 = std::max(y - 1, 0), r1 = std::min(y - 1 + ph, img.rows);
   if (c1 <= c0 || r1 <= r0) return false;
-  Planes patch;
-  patch.rows = ph;
-  patch.cols = pw;
-  for (int k = 0; k < 3; ++k) {
-    patch.p[k].assign(static_cast<std::size_t>(ph) * pw, 0.f);
-    for (int r = r0; r < r1; ++r)
-      for (int col = c0; col < c1; ++col)
-        patch.p[k][static_cast<std::size_t>(r - (y - 1)) * pw + (col - (x - 1))] = img.at(k, r, col);
-  }
-  out = network_input(patch, size, size);
+  out = network_input(img, y - 1, x - 1, ph, pw, size, size);
   return true;
 }
 
@@ -284,7 +252,7 @@ std::vector<FaceBox> MTCNN::detect(const ImageView& image, const MTCNNSettings& 
     const double scale = (12.0 / s.min_face) * std::pow(factor, i);
     const int h = static_cast<int>(std::ceil(H * scale)), w = static_cast<int>(std::ceil(W * scale));
     if (h < 12 || w < 12) break;
-    Tensor out = pnet_forward(nets_.pnet, network_input(img, h, w));
+    Tensor out = pnet_forward(nets_.pnet, network_input(img, 0, 0, H, W, h, w));
     if (out.c < 6) break;
     const float sc = static_cast<float>(scale);
     std::vector<Candidate> level;

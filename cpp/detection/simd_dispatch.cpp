@@ -5,7 +5,7 @@
 namespace pyfacelm::simd {
 
 #if !defined(PYFACELM_HAVE_AVX2_KERNELS)
-void gemm_avx2(int, int, int, const float*, const float*, float*) {}
+void conv_avx2(int, int, int, const float*, int, int, int, const float*, const float*, const float*, float*) {}
 #endif
 
 }  // namespace pyfacelm::simd

@@ -18,14 +18,43 @@ Eigen::MatrixXf ccnf_sigma(const CCNFResponder& e, int win, const std::vector<Si
   const SigmaComponentSet* set = nullptr;
   for (const auto& s : sets)
     if (s.window == win) set = &s;
-  Eigen::MatrixXf inv = Eigen::MatrixXf::Identity(n, n) * static_cast<float>(e.alpha_sum);
-  if (set != nullptr)
-    for (std::size_t b = 0; b < set->components.size() && b < e.betas.size(); ++b)
-      inv += static_cast<float>(e.betas[b]) * set->components[b];
-  inv *= 2.f;
-  Eigen::LLT<Eigen::MatrixXf> llt(inv);
+  const std::size_t n_b = set == nullptr ? 0 : std::min(set->components.size(), e.betas.size());
+  std::vector<float> betas(n_b);
+  for (std::size_t b = 0; b < n_b; ++b) betas[b] = static_cast<float>(e.betas[b]);
+  // One pass over the lower triangle (all the factorisation reads), each element summed in
+  // the order alpha I + beta_0 S_0 + beta_1 S_1 + ..., then doubled.
+  const float alpha = static_cast<float>(e.alpha_sum);
+  Eigen::MatrixXf m(n, n);
+  for (int c = 0; c < n; ++c) {
+    float* col = m.col(c).data();
+    for (int r = 0; r < c; ++r) col[r] = 0.f;
+    for (int r = c; r < n; ++r) col[r] = r == c ? alpha : 0.f;
+    for (std::size_t b = 0; b < n_b; ++b) {
+      const float beta = betas[b];
+      const auto& S = set->components[b];
+      for (int r = c; r < n; ++r) col[r] += beta * S(r, c);
+    }
+    for (int r = c; r < n; ++r) col[r] *= 2.f;
+  }
+  Eigen::LLT<Eigen::Ref<Eigen::MatrixXf>> llt(m);  // in place: m becomes L (lower triangle)
   if (llt.info() != Eigen::Success) throw ModelFormatError("CCNF expert has a non-positive-definite CRF matrix");
-  return llt.matrixL();
+  return m;
+}
+
+const Eigen::MatrixXf& CCNFResponder::sigma_factor(int win, const std::vector<SigmaComponentSet>& sets,
+                                                   Eigen::MatrixXf& local) const {
+  if (sigma) {
+    const auto it = sigma->find(win);
+    if (it != sigma->end()) {
+      // Every expert sharing the slot has the same alpha sum and betas, so whichever
+      // factorises it computes the same matrix. A throw leaves the slot to the next call.
+      const SigmaSlot& slot = it->second;
+      std::call_once(slot.once, [&] { slot.factor = ccnf_sigma(*this, win, sets); });
+      return slot.factor;
+    }
+  }
+  local = ccnf_sigma(*this, win, sets);
+  return local;
 }
 
 namespace {
@@ -90,9 +119,8 @@ void CCNFResponder::response(const float* aoi, int win, ResponseMap& out, const 
     }
   // smoothed = Sigma r = (L L^T)^-1 r.
   Eigen::VectorXf smoothed = r;
-  auto it = sigma ? sigma->find(win) : std::map<int, Eigen::MatrixXf>::const_iterator();
-  const Eigen::MatrixXf L = (sigma && it != sigma->end()) ? Eigen::MatrixXf() : ccnf_sigma(*this, win, sets);
-  const Eigen::MatrixXf& factor = (sigma && it != sigma->end()) ? it->second : L;
+  Eigen::MatrixXf local;
+  const Eigen::MatrixXf& factor = sigma_factor(win, sets, local);
   factor.triangularView<Eigen::Lower>().solveInPlace(smoothed);
   factor.triangularView<Eigen::Lower>().transpose().solveInPlace(smoothed);
   out = Eigen::Map<ResponseMap>(smoothed.data(), win, win);

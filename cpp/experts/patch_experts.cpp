@@ -1,11 +1,7 @@
 // SPEC §1.3 precedence, §3.1 view selection, §3.3 AOI extraction, §3.6 mirroring.
 #include "experts/patch_experts.hpp"
 
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <mutex>
-#include <thread>
 
 #include "experts/detail/ccnf_expert.hpp"
 #include "experts/detail/cen_expert.hpp"
@@ -23,11 +19,10 @@ void copy_header(const ExpertFileHeader& h, ScaleExperts& s) {
   s.visibility = h.visibility;
 }
 
-// §3.5.1 at load time: one Sigma per distinct (sum alpha, betas) and window, the
-// inversions spread over the machine's cores.
-void precompute_sigmas(ScaleExperts& s, const std::vector<int>& windows) {
-  std::map<std::vector<double>, std::shared_ptr<std::map<int, Eigen::MatrixXf>>> tables;
-  std::vector<std::pair<CCNFResponder*, std::map<int, Eigen::MatrixXf>*>> owners;  // first expert of each key
+// §3.5.1: one Sigma slot per distinct (sum alpha, betas) and window, shared by the experts
+// with those parameters; the factors are computed on first use (SigmaSlot).
+void share_sigma_slots(ScaleExperts& s, const std::vector<int>& windows) {
+  std::map<std::vector<double>, std::shared_ptr<std::map<int, SigmaSlot>>> tables;
   for (auto& view : s.ccnf)
     for (auto& r : view) {
       if (r.n_neurons == 0) continue;
@@ -35,39 +30,12 @@ void precompute_sigmas(ScaleExperts& s, const std::vector<int>& windows) {
       key.insert(key.end(), r.betas.begin(), r.betas.end());
       auto& t = tables[key];
       if (!t) {
-        t = std::make_shared<std::map<int, Eigen::MatrixXf>>();
-        owners.emplace_back(&r, t.get());
+        t = std::make_shared<std::map<int, SigmaSlot>>();
+        for (int win : windows)
+          if (win > 0) t->try_emplace(win);
       }
       r.sigma = t;
     }
-  std::vector<std::pair<std::size_t, int>> jobs;
-  for (std::size_t k = 0; k < owners.size(); ++k)
-    for (int win : windows)
-      if (win > 0) {
-        (*owners[k].second)[win];  // create the slot before the workers start
-        jobs.emplace_back(k, win);
-      }
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_lock;
-  auto worker = [&]() {
-    for (std::size_t j; (j = next.fetch_add(1)) < jobs.size();) {
-      try {
-        const auto& [k, win] = jobs[j];
-        (*owners[k].second)[win] = ccnf_sigma(*owners[k].first, win, s.sigma_sets);
-      } catch (...) {
-        std::lock_guard<std::mutex> g(failure_lock);
-        failure = std::current_exception();
-      }
-    }
-  };
-  const unsigned hw = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
-  const std::size_t n_threads = std::min<std::size_t>(hw, (jobs.size() + 15) / 16);
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < n_threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
 }
 
 ScaleExperts load_ccnf(const std::string& path, const std::vector<int>& windows) {
@@ -78,6 +46,7 @@ ScaleExperts load_ccnf(const std::string& path, const std::vector<int>& windows)
   s.sigma_sets = std::move(f.sigma_sets);
   s.ccnf.resize(f.experts.size());
   for (std::size_t v = 0; v < f.experts.size(); ++v) {
+    s.ccnf[v].reserve(f.experts[v].size());
     for (auto& e : f.experts[v]) {
       CCNFResponder r;
       r.width = e.width;
@@ -109,7 +78,7 @@ ScaleExperts load_ccnf(const std::string& path, const std::vector<int>& windows)
       s.ccnf[v].push_back(std::move(r));
     }
   }
-  precompute_sigmas(s, windows);
+  share_sigma_slots(s, windows);
   return s;
 }
 

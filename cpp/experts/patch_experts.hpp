@@ -1,11 +1,13 @@
 // Patch experts of one landmark model, all scales: loading (with everything a
-// response needs precomputed, so loaded models are immutable and shareable
-// across threads) and the per-landmark response maps (SPEC §3).
+// response needs precomputed, except the CCNF Sigma factors, which are factorised once on
+// first use; loaded models are logically immutable and shareable across threads) and the
+// per-landmark response maps (SPEC §3).
 #pragma once
 
 #include <Eigen/Core>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,15 @@ namespace pyfacelm {
 
 using ResponseMap = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;  // win x win, (y, x)
 
+// The lower Cholesky factor of one window's Sigma^-1 (win^2 x win^2), factorised on first use:
+// a model has a factor per expert, view and scale, yet a fit needs only its views' ones, and a
+// load that factorised them all took most of CLNF's load time. std::call_once makes the first
+// use thread-safe and later reads lock-free (one acquire load).
+struct SigmaSlot {
+  mutable std::once_flag once;
+  mutable Eigen::MatrixXf factor;
+};
+
 // A CCNF expert ready to evaluate (SPEC §3.5).
 struct CCNFResponder {
   int width = 0, height = 0;
@@ -24,9 +35,9 @@ struct CCNFResponder {
   Eigen::VectorXf two_alpha;     // 2 * alpha of the neurons with alpha > 1e-4, matching `weights` rows
   double alpha_sum = 0;          // over all neurons (enters Sigma)
   std::vector<double> betas;
-  // window -> lower Cholesky factor of Sigma_win^-1 (win^2 x win^2); shared by experts
-  // with identical CRF parameters (the mirrored views of a file), computed once at load.
-  std::shared_ptr<const std::map<int, Eigen::MatrixXf>> sigma;
+  // window -> its Sigma factor slot; shared by experts with identical CRF parameters (the
+  // mirrored views of a file). The windows are fixed at load.
+  std::shared_ptr<const std::map<int, SigmaSlot>> sigma;
   double confidence = 0;
   int n_neurons = 0;
   bool empty() const { return n_neurons == 0; }
@@ -34,6 +45,10 @@ struct CCNFResponder {
   // normalises the windows with identical results.
   void response(const float* aoi, int win, ResponseMap& out, const std::vector<SigmaComponentSet>& sets,
                 GemmKernel kernel = GemmKernel::Baseline) const;
+  // The Sigma factor of window `win`: the shared slot's (factorised on its first use), or, for
+  // a window without a slot, computed into `local`. Throws ModelFormatError when Sigma^-1 is
+  // not positive definite.
+  const Eigen::MatrixXf& sigma_factor(int win, const std::vector<SigmaComponentSet>& sets, Eigen::MatrixXf& local) const;
 };
 
 // An SVR expert (SPEC §3.4).
@@ -71,8 +86,8 @@ struct ScaleExperts {
 class PatchExperts {
  public:
   // Loads the patch files of a model description. `windows[scale]` lists the
-  // response window sizes whose CCNF Sigma matrices are precomputed; `kernel` is the
-  // instruction set the responses use (AVX2 only where simd::has_avx2_fma() holds).
+  // response window sizes whose CCNF Sigma factors are kept (factorised on first use);
+  // `kernel` is the instruction set the responses use (AVX2 only where simd::has_avx2_fma() holds).
   static PatchExperts load(const std::vector<std::string>& svr, const std::vector<std::string>& ccnf,
                            const std::vector<std::string>& cen, const std::vector<std::vector<int>>& windows,
                            GemmKernel kernel = GemmKernel::Baseline);

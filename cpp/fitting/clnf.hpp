@@ -36,8 +36,8 @@ struct FaceFit {
 class CLNF {
  public:
   // `window_sets` lists further window-size lists (e.g. a caller's DetectionParameters)
-  // whose per-window expert data is precomputed at load, besides the defaults'; a fit
-  // with any other window computes it per call (same result, slower).
+  // whose per-window expert data is kept (computed at load or on first use), besides the
+  // defaults'; a fit with any other window computes it per call (same result, slower).
   static CLNF load(const std::string& main_file, const std::vector<std::vector<int>>& window_sets = {});
 
   const std::string& path() const { return path_; }

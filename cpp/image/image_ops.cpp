@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <functional>
 #include <limits>
+#include <utility>
 #include <vector>
 
 namespace pyfacelm {
@@ -239,15 +239,81 @@ void resize_linear(const float* src, int src_rows, int src_cols, float* dst, int
                      src_rows, src_cols, dst, dst_rows, dst_cols);
 }
 
-void resize_linear_rows(const std::function<void(int, float*)>& fill_row, int src_rows, int src_cols, float* dst,
-                        int dst_rows, int dst_cols) {
-  resize_linear_impl(
-      [&](int r, std::vector<float>& scratch) -> const float* {
-        scratch.resize(static_cast<std::size_t>(src_cols));
-        fill_row(r, scratch.data());
-        return scratch.data();
-      },
-      src_rows, src_cols, dst, dst_rows, dst_cols);
+void resize_linear_u8(const ImageView& src, int top, int left, int src_rows, int src_cols, const int* channels, int n,
+                      float* const* dst, int dst_rows, int dst_cols) {
+  const LinearAxis ax(src_cols, dst_cols), ay(src_rows, dst_rows);
+  // Byte offsets of the two window columns each output column weighs; -1 for a column outside
+  // the view (value 0). The second is unused at the window's right edge, where the weight is
+  // w0 alone, as in resize_linear_impl.
+  constexpr std::ptrdiff_t kOutside = -1;
+  auto col_offset = [&](int wc) {
+    const int c = left + wc;
+    return c >= 0 && c < src.cols ? c * src.col_stride : kOutside;
+  };
+  const std::size_t w = static_cast<std::size_t>(dst_cols);
+  std::vector<std::ptrdiff_t> off0(w), off1(w);
+  std::vector<char> two(w);
+  bool all_inside = true;
+  for (std::size_t x = 0; x < w; ++x) {
+    const int sx = ax.index[x];
+    off0[x] = col_offset(sx);
+    two[x] = sx + 1 < src_cols;
+    off1[x] = two[x] ? col_offset(sx + 1) : kOutside;
+    all_inside = all_inside && off0[x] != kOutside && (!two[x] || off1[x] != kOutside);
+  }
+  // Where only one column is weighed, w1 is 0 and a * w0 + b * 0 == a * w0 exactly (values and
+  // weights are finite and >= 0), so with every column inside the view one branch-free
+  // expression serves all columns (b read from the same column).
+  if (all_inside)
+    for (std::size_t x = 0; x < w; ++x)
+      if (!two[x]) off1[x] = off0[x];
+  // Horizontal pass of one window row into `out`: the same float expressions as
+  // resize_linear_impl (8-bit values convert to float exactly; padding is 0.f).
+  auto hpass = [&](int wr, int ch, float* out) {
+    const int r = top + wr;
+    if (r < 0 || r >= src.rows) {
+      std::fill(out, out + w, 0.f);  // 0 * w0 + 0 * w1 with finite weights >= 0
+      return;
+    }
+    const std::uint8_t* S = src.data + r * src.row_stride + ch * src.channel_stride;
+    if (all_inside) {
+      for (std::size_t x = 0; x < w; ++x)
+        out[x] = static_cast<float>(S[off0[x]]) * ax.w0[x] + static_cast<float>(S[off1[x]]) * ax.w1[x];
+      return;
+    }
+    for (std::size_t x = 0; x < w; ++x) {
+      const float a = off0[x] == kOutside ? 0.f : static_cast<float>(S[off0[x]]);
+      const float b = off1[x] == kOutside ? 0.f : static_cast<float>(S[off1[x]]);
+      out[x] = two[x] ? a * ax.w0[x] + b * ax.w1[x] : a * ax.w0[x];
+    }
+  };
+  // The vertical pass asks for window rows in non-decreasing order, so two cached rows per
+  // channel suffice.
+  std::vector<float> lo(w * static_cast<std::size_t>(n)), hi(lo.size());
+  int lo_row = -1, hi_row = -1;
+  for (int y = 0; y < dst_rows; ++y) {
+    const int r0 = ay.index[static_cast<std::size_t>(y)];
+    const int r1 = std::min(r0 + 1, src_rows - 1);
+    if (r0 == hi_row) {
+      std::swap(lo, hi);
+      std::swap(lo_row, hi_row);
+    }
+    if (lo_row != r0) {
+      for (int k = 0; k < n; ++k) hpass(r0, channels[k], lo.data() + w * static_cast<std::size_t>(k));
+      lo_row = r0;
+    }
+    if (hi_row != r1) {
+      for (int k = 0; k < n; ++k) hpass(r1, channels[k], hi.data() + w * static_cast<std::size_t>(k));
+      hi_row = r1;
+    }
+    const float b0 = ay.w0[static_cast<std::size_t>(y)], b1 = ay.w1[static_cast<std::size_t>(y)];
+    for (int k = 0; k < n; ++k) {
+      const float* a = lo.data() + w * static_cast<std::size_t>(k);
+      const float* b = hi.data() + w * static_cast<std::size_t>(k);
+      float* D = dst[k] + static_cast<std::size_t>(y) * dst_cols;
+      for (std::size_t x = 0; x < w; ++x) D[x] = a[x] * b0 + b[x] * b1;
+    }
+  }
 }
 
 }  // namespace pyfacelm

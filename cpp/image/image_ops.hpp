@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 
 #include "image/image.hpp"
 
@@ -35,10 +34,12 @@ void remap_bilinear(const float* src, int src_rows, int src_cols, const float* m
 // pass, no anti-aliasing.
 void resize_linear(const float* src, int src_rows, int src_cols, float* dst, int dst_rows, int dst_cols);
 
-// The same resize (bit-identical results) from a source produced one row at a time:
-// fill_row(r, out) writes the src_cols floats of source row r. Each row is asked for at most
-// once, so a large 8-bit image can be resized without a float copy of the whole image.
-void resize_linear_rows(const std::function<void(int, float*)>& fill_row, int src_rows, int src_cols, float* dst,
-                        int dst_rows, int dst_cols);
+// The same resize (bit-identical results) of n channels of an 8-bit view, one float plane each
+// (channel channels[k] -> dst[k]). The source is the src_rows x src_cols window whose top-left
+// pixel is (top, left) in the view; window pixels outside the view read as 0 (a zero-padded
+// crop). Reads only the pixels the interpolation weighs, straight through the view's strides:
+// no float copy of the image or the crop, no work for skipped rows and columns.
+void resize_linear_u8(const ImageView& src, int top, int left, int src_rows, int src_cols, const int* channels, int n,
+                      float* const* dst, int dst_rows, int dst_cols);
 
 }  // namespace pyfacelm

@@ -31,6 +31,7 @@ CCNFPatchFile read_ccnf_patches(const std::string& path) {
         in.i32("empty-record filler");
         continue;
       }
+      e.neurons.reserve(static_cast<std::size_t>(n_neurons));
       for (int k = 0; k < n_neurons; ++k) {
         CCNFNeuron nr;
         if (in.i32("CCNF neuron tag") != 2) in.fail("CCNF neuron record does not start with tag 2");

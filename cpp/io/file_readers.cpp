@@ -3,10 +3,12 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <type_traits>
 
 #include "common/errors.hpp"
 
@@ -37,6 +39,34 @@ T read_le(const char* p) {
 }
 
 static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE float sizes required");
+
+// n little-endian Src values at p converted (through double) to T; returns the index of the
+// first non-finite value, or n. Integer sources are always finite.
+template <class Src, class T>
+long long convert_elements(const char* p, long long n, T* out) {
+  if constexpr (std::is_same_v<Src, float> && std::is_same_v<T, float>) {
+    // float -> double -> float is the identity: copy the bytes, then look for an all-ones
+    // exponent (inf or NaN) with a branch-free scan the compiler vectorises.
+    std::uint32_t any = 0;
+    for (long long i = 0; i < n; ++i) {
+      std::uint32_t bits;
+      std::memcpy(&bits, p + static_cast<std::size_t>(i) * sizeof(float), sizeof bits);
+      any |= static_cast<std::uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
+    }
+    if (any == 0) {
+      std::memcpy(out, p, static_cast<std::size_t>(n) * sizeof(float));
+      return n;
+    }
+  }
+  for (long long i = 0; i < n; ++i) {
+    const double v = static_cast<double>(read_le<Src>(p + static_cast<std::size_t>(i) * sizeof(Src)));
+    if constexpr (std::is_floating_point_v<Src>) {
+      if (!std::isfinite(v)) return i;
+    }
+    out[i] = static_cast<T>(v);
+  }
+  return n;
+}
 
 }  // namespace
 
@@ -148,22 +178,22 @@ RowMatrix<T> BinaryReader::matrix(const char* what, int expect_rows, int expect_
   RowMatrix<T> m(rows, cols);
   const char* p = data_.data() + pos_;
   T* out = m.data();
-  for (long long i = 0; i < n; ++i, p += es) {
-    double v;
+  // One typed loop per element type (the type switch hoisted out of the loop); each value goes
+  // through double as before, so results are unchanged.
+  const long long bad_at = [&]() -> long long {
     switch (type) {
-      case 0: v = static_cast<unsigned char>(*p); break;
-      case 1: v = static_cast<signed char>(*p); break;
-      case 2: v = read_le<std::uint16_t>(p); break;
-      case 3: v = read_le<std::int16_t>(p); break;
-      case 4: v = read_le<std::int32_t>(p); break;
-      case 5: v = read_le<float>(p); break;
-      default: v = read_le<double>(p); break;
+      case 0: return convert_elements<unsigned char>(p, n, out);
+      case 1: return convert_elements<signed char>(p, n, out);
+      case 2: return convert_elements<std::uint16_t>(p, n, out);
+      case 3: return convert_elements<std::int16_t>(p, n, out);
+      case 4: return convert_elements<std::int32_t>(p, n, out);
+      case 5: return convert_elements<float>(p, n, out);
+      default: return convert_elements<double>(p, n, out);
     }
-    if (!std::isfinite(v)) {
-      pos_ += static_cast<std::size_t>(i) * es;
-      fail(std::string("non-finite value in ") + what);
-    }
-    out[i] = static_cast<T>(v);
+  }();
+  if (bad_at < n) {
+    pos_ += static_cast<std::size_t>(bad_at) * es;
+    fail(std::string("non-finite value in ") + what);
   }
   pos_ += static_cast<std::size_t>(n) * es;
   return m;

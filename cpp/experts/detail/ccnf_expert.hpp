@@ -1,4 +1,4 @@
-// Internal: the CCNF expert's CRF covariance (SPEC §3.5.1), computed at load.
+// Internal: the CCNF expert's CRF covariance (SPEC §3.5.1), factorised on first use.
 #pragma once
 
 #include <vector>
