@@ -54,7 +54,8 @@ long long convert_elements(const char* p, long long n, T* out) {
       any |= static_cast<std::uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
     }
     if (any == 0) {
-      std::memcpy(out, p, static_cast<std::size_t>(n) * sizeof(float));
+      // An empty matrix has no storage (out may be null): memcpy must not see it.
+      if (n > 0) std::memcpy(out, p, static_cast<std::size_t>(n) * sizeof(float));
       return n;
     }
   }
