@@ -577,7 +577,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"pyfacelm: {str(e) or 'interrupted'}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except MemoryError as e:  # the input needs more memory than the machine (or limit) gives
-        print(f"pyfacelm: error: {e or 'out of memory'}", file=sys.stderr)
+        print(f"pyfacelm: error: {str(e) or 'out of memory'}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as e:  # a bug: still one line, but say so and how to see more
         if os.environ.get("PYFACELM_DEBUG"):

@@ -471,7 +471,7 @@ def main(command: str, argv: Sequence[str]) -> int:
         OSError,
         MemoryError,
     ) as e:
-        print(f"{prog}: error: {e or 'out of memory'}", file=sys.stderr)
+        print(f"{prog}: error: {str(e) or 'out of memory'}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
